@@ -1,0 +1,63 @@
+# Cityscapes fine (2,975 train / 500 val) at half resolution, the reference
+# pipelines; raw *_gtFine_labelIds.png mapped to train ids on the fly.
+dataset_type = 'CityscapesLabelIdDataset'
+data_root = 'data/cityscapes'
+crop_size = (256, 512)
+half_resolution = (1024, 512)  # (w, h) for mmcv's Resize
+train_pipeline = [
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='CheckedLoadAnnotations'),
+    dict(type='CityscapesLabelIdMap'),
+    # 1024x2048 -> 512x1024: image bilinear, label nearest
+    dict(type='Resize', scale=half_resolution, keep_ratio=False),
+    dict(type='RandomScale', ratio_range=(0.5, 1.5)),
+    # pad-then-crop as in the VOC base (the preprocessor pads to crop_size)
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=1.0),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs'),
+]
+# Reference protocol: image AND label resized to 512x1024 (label nearest),
+# scored at 512x1024. configs/fcn_r101_cityscapes_256x512_fullres_test.py
+# scores at full 1024x2048 instead (mmseg's usual protocol).
+test_pipeline = [
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='CheckedLoadAnnotations'),
+    dict(type='CityscapesLabelIdMap'),
+    dict(type='Resize', scale=half_resolution, keep_ratio=False),
+    dict(type='EvaluateAtResizedShape'),
+    dict(type='PackSegInputs'),
+]
+# mmseg's protocol: label kept at 1024x2048, logits upsampled to it.
+test_pipeline_full_resolution = [
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='Resize', scale=half_resolution, keep_ratio=False),
+    dict(type='CheckedLoadAnnotations'),
+    dict(type='CityscapesLabelIdMap'),
+    dict(type='PackSegInputs'),
+]
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=4,
+    persistent_workers=True,
+    # reference: random order every epoch, last partial batch kept
+    # (372 iterations per epoch)
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=dict(
+            img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator

@@ -1,0 +1,29 @@
+# Reference optimisation: SGD (momentum 0.9, wd 5e-4 on ALL parameters, BN and
+# bias included) with poly decay lr = base * (1 - it / total) ** 0.9 stepped
+# every iteration, no warm-up. Rows set lr and train_cfg.max_iters; PolyLR's
+# `end` defaults to max_iters, so shortening a run keeps the full decay shape.
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4),
+    clip_grad=None)
+param_scheduler = [
+    dict(type='PolyLR', power=0.9, eta_min=0.0, begin=0, by_epoch=False)
+]
+# Validation every 1,000 iterations; the best-mIoU checkpoint is kept, as the
+# reference releases the best checkpoint seen during training.
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=40000, val_interval=1000)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=1000,
+        max_keep_ckpts=2,
+        save_best='mIoU',
+        rule='greater'),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='SegVisualizationHook'))

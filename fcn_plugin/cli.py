@@ -1,0 +1,85 @@
+"""Shared plumbing of the ``tools/`` scripts: run mmseg's own tools with the
+plugin imported, and turn user mistakes into one-line messages (exit code 1).
+
+Set ``FCN_PLUGIN_DEBUG=1`` to see the full traceback instead.
+"""
+import contextlib
+import os
+import os.path as osp
+import runpy
+import sys
+
+from .errors import UserInputError
+
+_PREFIX = f'{UserInputError.__module__}.{UserInputError.__name__}: '
+
+
+def mmseg_tool_path(relative):
+    """Path of a tool shipped inside the installed mmseg (``mmseg/.mim/tools``)."""
+    import mmseg
+    path = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools', relative)
+    if not osp.isfile(path):
+        raise UserInputError(
+            f'mmseg tool {relative} not found at {path}; reinstall '
+            'mmsegmentation==1.2.2 (pip install -e . or mim install).')
+    return path
+
+
+def _one_line(exc):
+    """The useful last line of an error, also when torch's DataLoader wrapped
+    a worker's exception (whose message is a whole traceback)."""
+    text = str(exc).strip()
+    if isinstance(exc, KeyError) and text.startswith(("'", '"')):
+        text = text[1:-1]
+    last = text.splitlines()[-1] if text else type(exc).__name__
+    return last[len(_PREFIX):] if last.startswith(_PREFIX) else last
+
+
+def _is_user_error(exc):
+    text = str(exc)
+    return (isinstance(exc, (UserInputError, FileNotFoundError))
+            or (isinstance(exc, KeyError) and 'registry' in text)
+            or (isinstance(exc, TypeError)
+                and 'unexpected keyword argument' in text))
+
+
+@contextlib.contextmanager
+def user_errors():
+    """Print known user errors on one line and exit 1; re-raise the rest."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - filtered just below
+        if not _is_user_error(exc) or os.environ.get('FCN_PLUGIN_DEBUG'):
+            raise
+        hint = ''
+        if isinstance(exc, (KeyError, TypeError)):
+            hint = ' (check the type names and keys in the config and ' \
+                '--cfg-options)'
+        print(f'error: {_one_line(exc)}{hint}', file=sys.stderr)
+        sys.exit(1)
+
+
+def run_mmseg_tool(relative, argv):
+    """Run ``mmseg/.mim/tools/<relative>`` as ``__main__`` with ``argv``."""
+    import fcn_plugin  # noqa: F401  (registry + torch.load compatibility)
+    with user_errors():
+        path = mmseg_tool_path(relative)
+        sys.argv = [path, *argv]
+        runpy.run_path(path, run_name='__main__')
+    return 0
+
+
+def amp_to_cfg_options(argv):
+    """Replace ``--amp`` by the plugin's device-aware mixed precision.
+
+    mmseg's ``--amp`` switches to ``AmpOptimWrapper``, which refuses to run
+    on CPU; ``MixedPrecisionOptimWrapper`` is the same thing on GPU (fp16 +
+    dynamic loss scale) and bf16 autocast on CPU.
+    """
+    if '--amp' not in argv:
+        return list(argv)
+    argv = [a for a in argv if a != '--amp']
+    return argv + [
+        '--cfg-options', 'optim_wrapper.type=MixedPrecisionOptimWrapper',
+        'optim_wrapper.loss_scale=dynamic'
+    ]

@@ -1,0 +1,71 @@
+"""Image/label loading that names the bad file instead of failing deep inside.
+
+Unreadable images, labels of another size than their image and label values
+that are not classes (other than 255) end as :class:`UserInputError` with the
+path and what to do, rather than an ``AssertionError`` from mmcv or a CUDA
+device-side assert from the loss hours later.
+"""
+import numpy as np
+from mmcv.transforms import LoadImageFromFile
+from mmseg.datasets.transforms import LoadAnnotations
+from mmseg.registry import TRANSFORMS
+
+from ...errors import UserInputError
+
+
+@TRANSFORMS.register_module()
+class CheckedLoadImageFromFile(LoadImageFromFile):
+    """mmcv's ``LoadImageFromFile``; an undecodable file is a clear error."""
+
+    def transform(self, results):
+        try:
+            return super().transform(results)
+        except Exception as exc:
+            raise UserInputError(
+                f'cannot read image {results["img_path"]} ({exc}): the file is '
+                'missing, truncated or not an image. Re-extract it or remove '
+                'its id from the split file.') from exc
+
+
+@TRANSFORMS.register_module()
+class CheckedLoadAnnotations(LoadAnnotations):
+    """mmseg's ``LoadAnnotations`` plus size and value checks.
+
+    Args:
+        num_classes (int, optional): When set, every label value must be in
+            ``[0, num_classes)`` or ``ignore_index``.
+        ignore_index (int): Default 255.
+        **kwargs: As :class:`mmseg.datasets.transforms.LoadAnnotations`.
+    """
+
+    def __init__(self, num_classes=None, ignore_index=255, **kwargs):
+        super().__init__(**kwargs)
+        self.num_classes = num_classes
+        self.ignore_index = ignore_index
+
+    def transform(self, results):
+        path = results['seg_map_path']
+        try:
+            results = super().transform(results)
+        except Exception as exc:
+            raise UserInputError(
+                f'cannot read label {path} ({exc}): the file is missing, '
+                'truncated or not a PNG. Re-create it.') from exc
+        seg = results['gt_seg_map']
+        if 'img_shape' in results and seg.shape[:2] != tuple(
+                results['img_shape'][:2]):
+            raise UserInputError(
+                f'label {path} is {seg.shape[1]}x{seg.shape[0]} but its image '
+                f'{results.get("img_path")} is {results["img_shape"][1]}x'
+                f'{results["img_shape"][0]} (WxH); they must match.')
+        if self.num_classes is not None:
+            values = np.unique(seg)
+            bad = values[(values >= self.num_classes)
+                         & (values != self.ignore_index)]
+            if bad.size:
+                raise UserInputError(
+                    f'label {path} holds values {bad.tolist()[:10]} outside '
+                    f'the {self.num_classes} classes (0..'
+                    f'{self.num_classes - 1}, {self.ignore_index} = ignore). '
+                    'Is it a colour (RGB) label instead of class indices?')
+        return results

@@ -1,0 +1,43 @@
+"""Mixed-precision optimizer wrapper that also runs on a CPU-only machine.
+
+On a GPU (or any device mmengine's ``AmpOptimWrapper`` supports) this *is*
+``AmpOptimWrapper``: fp16 autocast + ``GradScaler`` with a dynamic loss scale,
+the reference's ``torch.cuda.amp`` recipe (rows 1 and 3).
+
+``AmpOptimWrapper`` refuses to start on CPU. Here, instead, autocast runs in
+bfloat16 (the only reduced precision CPU autocast supports) and the loss
+scaler is a disabled ``GradScaler`` (bf16 has fp32's exponent range, so no
+scaling is needed). Deviation from the reference, CPU only: bf16 instead of
+fp16. It is slow on CPUs without native bf16 (AVX512-BF16/AMX).
+"""
+import torch
+from mmengine.device import get_device
+from mmengine.logging import print_log
+from mmengine.optim import AmpOptimWrapper, OptimWrapper
+from mmengine.registry import OPTIM_WRAPPERS
+
+
+@OPTIM_WRAPPERS.register_module()
+class MixedPrecisionOptimWrapper(AmpOptimWrapper):
+    """``AmpOptimWrapper`` on accelerators; bf16 autocast on CPU.
+
+    Args:
+        loss_scale (str | float | dict): As ``AmpOptimWrapper``; ignored on CPU.
+        dtype (str | torch.dtype, optional): Autocast dtype on accelerators
+            (default fp16). CPU always uses bfloat16.
+        **kwargs: ``optimizer``, ``clip_grad``, ... as ``OptimWrapper``.
+    """
+
+    def __init__(self, loss_scale='dynamic', dtype=None, **kwargs):
+        if get_device() != 'cpu':
+            super().__init__(loss_scale=loss_scale, dtype=dtype, **kwargs)
+            return
+        OptimWrapper.__init__(self, **kwargs)
+        self._scale_update_param = None
+        self.loss_scaler = torch.amp.GradScaler('cpu', enabled=False)
+        self.cast_dtype = torch.bfloat16
+        print_log(
+            'No GPU: mixed precision runs as bfloat16 autocast on CPU '
+            '(no loss scaling); expect it to be slower than fp32 on CPUs '
+            'without native bf16 support.',
+            logger='current')

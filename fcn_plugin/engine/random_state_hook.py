@@ -1,0 +1,47 @@
+"""Save the Python, NumPy and torch RNG states in checkpoints; restore on resume.
+
+mmengine 0.10.7 checkpoints hold no RNG state, so a resumed run draws
+different dropout masks (and main-process augmentations) than an
+uninterrupted one. With this hook, a fixed ``randomness.seed`` and
+``num_workers >= 1`` (worker processes are re-seeded by mmengine and replay
+the same augmentations when the loop skips the already-trained batches), a
+resumed run ends with the same weights as an uninterrupted one.
+"""
+import random
+
+import numpy as np
+import torch
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+
+
+@HOOKS.register_module()
+class RandomStateHook(Hook):
+    """Adds ``checkpoint['random_state']`` and restores it in ``--resume``."""
+
+    priority = 'LOW'
+
+    def before_save_checkpoint(self, runner, checkpoint):
+        np_state = np.random.get_state()
+        state = dict(
+            python=random.getstate(),
+            numpy=(np_state[0], torch.from_numpy(np_state[1].copy()),
+                   *np_state[2:]),
+            torch=torch.get_rng_state())
+        if torch.cuda.is_available():
+            state['cuda'] = torch.cuda.get_rng_state_all()
+        checkpoint['random_state'] = state
+
+    def after_load_checkpoint(self, runner, checkpoint):
+        # Called by ``runner.resume`` only (not by ``load_from``).
+        state = checkpoint.get('random_state')
+        if state is None:
+            return
+        random.setstate(state['python'])
+        name, keys, *rest = state['numpy']
+        np.random.set_state((name, keys.numpy(), *rest))
+        torch.set_rng_state(state['torch'])
+        if 'cuda' in state and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state['cuda'])
+        runner.logger.info('Restored Python/NumPy/torch random states '
+                           'from the checkpoint.')

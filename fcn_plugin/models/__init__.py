@@ -1,0 +1,3 @@
+from .simple_fcn_head import SimpleFCNHead
+
+__all__ = ['SimpleFCNHead']

@@ -1,0 +1,14 @@
+#!/usr/bin/env python
+"""Test: mmseg's own tools/test.py with the plugin loaded.
+
+All of mmseg's flags work (--work-dir, --out, --show-dir, --cfg-options,
+--launcher, --tta).
+
+    python tools/test.py configs/fcn_r101_voc_321.py CHECKPOINT [--show-dir DIR]
+"""
+import sys
+
+from fcn_plugin.cli import run_mmseg_tool
+
+if __name__ == '__main__':
+    sys.exit(run_mmseg_tool('test.py', sys.argv[1:]))

@@ -1,0 +1,15 @@
+#!/usr/bin/env python
+"""Train: mmseg's own tools/train.py with the plugin loaded.
+
+All of mmseg's flags work (--work-dir, --resume, --cfg-options, --launcher).
+--amp selects MixedPrecisionOptimWrapper: fp16 + dynamic loss scale on GPU,
+bf16 autocast on CPU (mmseg's AmpOptimWrapper refuses to start on CPU).
+
+    python tools/train.py configs/fcn_r101_voc_321.py [--amp] [--resume]
+"""
+import sys
+
+from fcn_plugin.cli import amp_to_cfg_options, run_mmseg_tool
+
+if __name__ == '__main__':
+    sys.exit(run_mmseg_tool('train.py', amp_to_cfg_options(sys.argv[1:])))
