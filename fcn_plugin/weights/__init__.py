@@ -3,9 +3,9 @@ and mmengine checkpoint loading under torch >= 2.6."""
 from . import torch_load_compat  # noqa: F401  (allow-lists mmengine classes)
 from .convert_fcn import convert_fcn_state_dict
 from .imagenet_init import ImageNetPretrainedInit, load_resnet_state_dict
-from .io import load_checkpoint_file
+from .io import load_checkpoint_file, state_dict_mismatch
 
 __all__ = [
     'ImageNetPretrainedInit', 'convert_fcn_state_dict',
-    'load_checkpoint_file', 'load_resnet_state_dict'
+    'load_checkpoint_file', 'load_resnet_state_dict', 'state_dict_mismatch'
 ]

@@ -15,7 +15,7 @@ from mmengine.logging import print_log
 from mmengine.registry import WEIGHT_INITIALIZERS
 
 from ..errors import UserInputError
-from .io import load_checkpoint_file
+from .io import load_checkpoint_file, state_dict_mismatch
 
 TORCHVISION_URL = 'https://download.pytorch.org/models/resnet101-5d3b4d8f.pth'
 
@@ -41,24 +41,11 @@ def load_resnet_state_dict(module, path):
         'mmpretrain ResNet checkpoint, or train from scratch on purpose with '
         '--cfg-options model.backbone.init_cfg=None')
     weights, fmt = _backbone_weights(checkpoint)
-    expected = module.state_dict()
-    missing = sorted(set(expected) - set(weights))
-    unexpected = sorted(set(weights) - set(expected))
-    wrong_shape = sorted(
-        f'{k}: file {tuple(weights[k].shape)} vs model {tuple(v.shape)}'
-        for k, v in expected.items()
-        if k in weights and tuple(weights[k].shape) != tuple(v.shape))
-    if missing or unexpected or wrong_shape:
-        problems = []
-        for name, keys in (('missing keys', missing),
-                           ('unexpected keys', unexpected),
-                           ('shape mismatches', wrong_shape)):
-            if keys:
-                more = f' (+{len(keys) - 5} more)' if len(keys) > 5 else ''
-                problems.append(f'{name}: {", ".join(keys[:5])}{more}')
+    mismatch = state_dict_mismatch(module.state_dict(), weights)
+    if mismatch:
         raise UserInputError(
             f'ImageNet checkpoint {path} ({fmt} format) does not fit the '
-            f'backbone ({type(module).__name__}): ' + '; '.join(problems))
+            f'backbone ({type(module).__name__}): {mismatch}')
     module.load_state_dict(weights, strict=True)
     print_log(f'Loaded ImageNet weights ({fmt} format) from {path}',
               logger='current')

@@ -23,3 +23,26 @@ def load_checkpoint_file(path, what='checkpoint', hint=''):
         raise UserInputError(
             f'cannot read {what} {path}: {type(exc).__name__}: {first}. '
             'Is it a complete PyTorch checkpoint (torch.save)?') from exc
+
+
+def state_dict_mismatch(expected, given):
+    """Describe key and shape differences between two state dicts.
+
+    Returns:
+        str: ``''`` when ``given`` fits ``expected`` exactly, else the
+        missing keys, unexpected keys and shape mismatches (first 5 of each).
+    """
+    missing = sorted(set(expected) - set(given))
+    unexpected = sorted(set(given) - set(expected))
+    wrong_shape = sorted(
+        f'{k}: file {tuple(given[k].shape)} vs model {tuple(v.shape)}'
+        for k, v in expected.items()
+        if k in given and tuple(given[k].shape) != tuple(v.shape))
+    problems = []
+    for name, keys in (('missing keys', missing),
+                       ('unexpected keys', unexpected),
+                       ('shape mismatches', wrong_shape)):
+        if keys:
+            more = f' (+{len(keys) - 5} more)' if len(keys) > 5 else ''
+            problems.append(f'{name}: {", ".join(keys[:5])}{more}')
+    return '; '.join(problems)

@@ -16,9 +16,14 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='CheckedLoadImageFromFile'),
-    dict(type='PadImageForTest', size=(505, 505)),  # no resize
     dict(type='CheckedLoadAnnotations', num_classes=num_classes),
-    dict(type='PackSegInputs'),
+    dict(type='PadImageForTest', size=(505, 505)),  # no resize
+    # img_padding_size lets the segmentor crop the padding off the logits
+    dict(
+        type='PackSegInputs',
+        meta_keys=('img_path', 'seg_map_path', 'ori_shape', 'img_shape',
+                   'pad_shape', 'scale_factor', 'flip', 'flip_direction',
+                   'reduce_zero_label', 'img_padding_size')),
 ]
 train_dataloader = dict(
     batch_size=8,

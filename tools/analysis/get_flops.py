@@ -1,0 +1,60 @@
+#!/usr/bin/env python
+"""FLOPs and parameters of a config's model, also in the reference's convention.
+
+Counts with mmengine's ``get_model_complexity_info`` (as mmseg's get_flops.py,
+which fails with mmengine 0.10.7 in mmseg 1.2.2) over ``model._forward``:
+backbone + head, logits at 1/8 resolution, final upsample not counted, as the
+reference's thop count. mmengine counts one multiply-add as one "flop"; the
+reference reports 2 x MACs, printed here as ``FLOPs(G)``.
+
+    python tools/analysis/get_flops.py configs/fcn_r101_cityscapes_256x512.py --shape 256 512
+"""
+import argparse
+import sys
+
+import torch
+from mmengine.analysis import get_model_complexity_info
+from mmengine.config import DictAction
+
+from fcn_plugin.cli import user_errors
+from fcn_plugin.weights.build import build_segmentor, load_config
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument(
+        '--shape', type=int, nargs=2, default=[256, 512], metavar=('H', 'W'))
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(argv)
+
+
+def count(cfg, height, width):
+    """Return ``(macs, params)`` of ``cfg.model`` for a (1, 3, H, W) input."""
+    model = build_segmentor(cfg).eval()
+    inputs = torch.zeros(1, 3, height, width)
+    with torch.no_grad():
+        info = get_model_complexity_info(
+            model, inputs=(inputs, ), show_table=False, show_arch=False)
+    return info['flops'], info['params']
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = load_config(args.config, args.cfg_options)
+    height, width = args.shape
+    # mmseg's get_flops counts EncoderDecoder._forward (backbone + head);
+    # forward(mode='tensor') is that same path.
+    macs, params = count(cfg, height, width)
+    split = '=' * 30
+    print(f'{split}\nCompute type: direct: randomly generate a picture\n'
+          f'Input shape: {(height, width)}\nFlops: {macs / 1e9:.3f}G\n'
+          f'Params: {params / 1e6:.3f}M\n{split}')
+    print(f'FLOPs(G): {2 * macs / 1e9:.2f}')
+    print(f'Params(M): {params / 1e6:.2f}')
+    return 0
+
+
+if __name__ == '__main__':
+    with user_errors():
+        sys.exit(main())

@@ -1,0 +1,79 @@
+#!/usr/bin/env python
+"""Convert a reference FCN checkpoint into an mmseg checkpoint for the plugin.
+
+Sources: a pytorch-auto-drive FCN checkpoint ({'model': ..., 'optimizer': ...})
+or a torchvision fcn_resnet101 state dict (its aux_classifier is dropped).
+The result loads into the plugin model with no missing or unexpected keys:
+
+    python tools/model_converters/fcn2mmseg.py fcn_voc.pt checkpoints/fcn_voc_mmseg.pth
+    python tools/test.py configs/fcn_r101_voc_321.py checkpoints/fcn_voc_mmseg.pth
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+import torch
+
+from fcn_plugin.cli import user_errors
+from fcn_plugin.errors import UserInputError
+from fcn_plugin.weights import (convert_fcn_state_dict, load_checkpoint_file,
+                                state_dict_mismatch)
+from fcn_plugin.weights.build import REPO_CONFIGS, build_segmentor, load_config
+
+DEFAULT_CONFIGS = {  # num_classes -> the row config the checkpoint belongs to
+    21: 'fcn_r101_voc_321.py',
+    19: 'fcn_r101_cityscapes_256x512.py'
+}
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('src', help='pytorch-auto-drive or torchvision file')
+    parser.add_argument('dst', help='output mmseg checkpoint (.pth)')
+    parser.add_argument(
+        '--config',
+        help='config whose model the result must fit (default: the VOC row '
+        'for 21 classes, the Cityscapes row for 19)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if osp.abspath(args.src) == osp.abspath(args.dst):
+        raise UserInputError('dst must differ from src (src is never modified)')
+    checkpoint = load_checkpoint_file(args.src, 'FCN checkpoint')
+    state_dict, dropped = convert_fcn_state_dict(checkpoint)
+    if 'decode_head.conv_seg.weight' not in state_dict:
+        raise UserInputError(f'{args.src} has no classifier.4.weight: not an '
+                             'FCN checkpoint')
+    num_classes = state_dict['decode_head.conv_seg.weight'].shape[0]
+    config = args.config or osp.join(
+        REPO_CONFIGS, DEFAULT_CONFIGS.get(num_classes, 'fcn_r101_voc_321.py'))
+    cfg = load_config(config)
+    cfg.model.decode_head.num_classes = num_classes
+    model = build_segmentor(cfg)
+    mismatch = state_dict_mismatch(model.state_dict(), state_dict)
+    if mismatch:
+        raise UserInputError(
+            f'{args.src} does not fit the model of {config}: {mismatch}')
+    if dropped:
+        print(f'note: dropped {len(dropped)} aux_classifier.* keys (the '
+              'reference FCN has no auxiliary head)')
+    out_dir = osp.dirname(osp.abspath(args.dst))
+    os.makedirs(out_dir, exist_ok=True)
+    tmp = args.dst + '.tmp'
+    torch.save(
+        dict(
+            meta=dict(converted_from=osp.basename(args.src),
+                      num_classes=num_classes, dropped_keys=dropped),
+            state_dict=state_dict), tmp)
+    os.replace(tmp, args.dst)  # never leave a half-written dst behind
+    print(f'converted {len(state_dict)} tensors ({num_classes} classes, '
+          f'fits {osp.basename(config)}) -> {args.dst}')
+    return 0
+
+
+if __name__ == '__main__':
+    with user_errors():
+        sys.exit(main())
