@@ -14,6 +14,7 @@ import os.path as osp
 import sys
 
 import torch
+from mmseg.registry import DATASETS
 
 from fcn_plugin.cli import user_errors
 from fcn_plugin.errors import UserInputError
@@ -63,11 +64,14 @@ def main(argv=None):
     out_dir = osp.dirname(osp.abspath(args.dst))
     os.makedirs(out_dir, exist_ok=True)
     tmp = args.dst + '.tmp'
-    torch.save(
-        dict(
-            meta=dict(converted_from=osp.basename(args.src),
-                      num_classes=num_classes, dropped_keys=dropped),
-            state_dict=state_dict), tmp)
+    meta = dict(converted_from=osp.basename(args.src), dropped_keys=dropped)
+    dataset = DATASETS.get(cfg.train_dataloader.dataset.type)
+    if len(dataset.METAINFO['classes']) == num_classes:
+        # class names and palette for init_model / inference visualisation
+        meta['dataset_meta'] = dict(
+            classes=list(dataset.METAINFO['classes']),
+            palette=[list(c) for c in dataset.METAINFO['palette']])
+    torch.save(dict(meta=meta, state_dict=state_dict), tmp)
     os.replace(tmp, args.dst)  # never leave a half-written dst behind
     print(f'converted {len(state_dict)} tensors ({num_classes} classes, '
           f'fits {osp.basename(config)}) -> {args.dst}')

@@ -1,0 +1,49 @@
+"""Shared fixtures: synthetic datasets in the real layouts, tool runner."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.join(REPO, 'tests'))
+
+# Small backbone + head that keep the row configs' structure (dilated ResNet,
+# output stride 8, SimpleFCNHead) but train in seconds on a CPU.
+TINY_MODEL = [
+    'model.backbone.depth=18', 'model.backbone.base_channels=16',
+    'model.backbone.stem_channels=16', 'model.decode_head.in_channels=128',
+    'model.decode_head.channels=32', 'model.backbone.init_cfg=None'
+]
+
+
+def config(name):
+    return osp.join(REPO, 'configs', name)
+
+
+def run_tool(*args, check=True, timeout=900, env=None):
+    """Run ``python tools/<args>`` from the repo root; return the process."""
+    full_env = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
+    proc = subprocess.run([sys.executable, *args], cwd=REPO, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{args} exited {proc.returncode}:\n'
+                             f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
+    return proc
+
+
+def data_root_options(root, splits=('train', 'val', 'test')):
+    return [f'{s}_dataloader.dataset.data_root={root}' for s in splits]
+
+
+@pytest.fixture(scope='session')
+def voc_root(tmp_path_factory):
+    from fcn_plugin.synthetic_data import make_voc_sample
+    return make_voc_sample(str(tmp_path_factory.mktemp('voc')))
+
+
+@pytest.fixture(scope='session')
+def cityscapes_root(tmp_path_factory):
+    from fcn_plugin.synthetic_data import make_cityscapes_sample
+    return make_cityscapes_sample(str(tmp_path_factory.mktemp('cityscapes')))

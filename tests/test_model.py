@@ -1,0 +1,146 @@
+"""The plugin model reproduces the reference FCN exactly (architecture,
+parameter count, output stride, logits) and its configs build."""
+import pytest
+import torch
+from conftest import config, run_tool
+from mmengine.registry import init_default_scope
+from reference_fcn import ReferenceFCN, randomize_
+
+import fcn_plugin  # noqa: F401
+from fcn_plugin.weights.build import build_segmentor, load_config
+
+ROW_CONFIGS = ['fcn_r101_voc_321.py', 'fcn_r101_voc_321_fp32.py',
+               'fcn_r101_cityscapes_256x512.py',
+               'fcn_r101_cityscapes_256x512_fullres_test.py']
+
+
+@pytest.fixture(scope='module')
+def reference_and_input():
+    torch.manual_seed(0)
+    ref = randomize_(ReferenceFCN(num_classes=21), seed=1).eval()
+    x = torch.randn(1, 3, 97, 131)
+    with torch.no_grad():
+        return ref, x, ref(x)
+
+
+def _assert_same_logits(model, x, expected):
+    with torch.no_grad():
+        got = model(x, mode='tensor')
+    assert got.shape == expected.shape
+    rel = ((got - expected).abs().max() / expected.abs().max()).item()
+    assert rel < 1e-5, f'max relative difference {rel}'
+
+
+def _convert_and_load(tmp_path, checkpoint, name):
+    from mmseg.apis import init_model
+    src, dst = tmp_path / f'{name}.pt', tmp_path / f'{name}_mmseg.pth'
+    torch.save(checkpoint, src)
+    proc = run_tool('tools/model_converters/fcn2mmseg.py', str(src), str(dst))
+    model = init_model(config('fcn_r101_voc_321.py'), str(dst), device='cpu')
+    return model.eval(), proc.stdout
+
+
+def test_pytorch_auto_drive_checkpoint_gives_identical_logits(
+        tmp_path, reference_and_input):
+    ref, x, expected = reference_and_input
+    checkpoint = {'model': ref.state_dict(), 'optimizer': {'state': {}},
+                  'lr_scheduler': {'last_epoch': 3}}
+    model, out = _convert_and_load(tmp_path, checkpoint, 'pad_fcn')
+    assert 'fits fcn_r101_voc_321.py' in out
+    _assert_same_logits(model, x, expected)
+    # inference path: logits upsampled with align_corners=True like the reference
+    with torch.no_grad():
+        up = model.decode_head.predict_by_feat(
+            model(x, mode='tensor'), [dict(img_shape=x.shape[-2:])])
+        assert torch.allclose(up, ref.predict(x), rtol=1e-5, atol=1e-5)
+
+
+def test_torchvision_fcn_state_dict_gives_identical_logits(
+        tmp_path, reference_and_input):
+    ref, x, expected = reference_and_input
+    state = dict(ref.state_dict())
+    gen = torch.Generator().manual_seed(2)
+    for key, shape in (('aux_classifier.0.weight', (256, 1024, 3, 3)),
+                       ('aux_classifier.1.weight', (256, )),
+                       ('aux_classifier.4.weight', (21, 256, 1, 1))):
+        state[key] = torch.randn(shape, generator=gen)
+    model, out = _convert_and_load(tmp_path, state, 'tv_fcn')
+    assert 'dropped 3 aux_classifier' in out
+    _assert_same_logits(model, x, expected)
+
+
+@pytest.mark.parametrize('num_classes,params', [(19, 51_948_115),
+                                                (21, 51_949_141)])
+def test_parameter_count_matches_reference(num_classes, params):
+    cfg = load_config(config('fcn_r101_cityscapes_256x512.py'))
+    cfg.model.decode_head.num_classes = num_classes
+    model = build_segmentor(cfg)
+    assert sum(p.numel() for p in model.parameters()) == params
+    reference = ReferenceFCN(num_classes)
+    assert sum(p.numel() for p in reference.parameters()) == params
+
+
+@pytest.mark.parametrize('name', ROW_CONFIGS)
+def test_row_configs_build_with_output_stride_8(name):
+    cfg = load_config(config(name))
+    model = build_segmentor(cfg).eval()
+    assert type(model.decode_head).__name__ == 'SimpleFCNHead'
+    assert isinstance(model.decode_head.dropout, torch.nn.Dropout)
+    assert model.decode_head.align_corners is True
+    assert model.decode_head.loss_decode.avg_non_ignore is True
+    assert not model.with_auxiliary_head
+    with torch.no_grad():
+        logits = model(torch.zeros(1, 3, 64, 96), mode='tensor')
+    expected = 19 if 'cityscapes' in name else 21
+    assert logits.shape == (1, expected, 8, 12)
+
+
+def test_head_starts_from_pytorch_default_init():
+    init_default_scope('mmseg')
+    from mmseg.registry import MODELS
+    head = MODELS.build(dict(type='SimpleFCNHead', num_classes=21,
+                             norm_cfg=dict(type='BN')))
+    head.init_weights()
+    # nn.Conv2d default: kaiming_uniform(a=sqrt(5)) -> bound 1/sqrt(fan_in)
+    bound = 1 / (512**0.5)
+    weight = head.conv_seg.weight
+    assert weight.abs().max() <= bound and weight.std() > bound / 3
+    assert torch.all(head.convs[0].bn.weight == 1)
+
+
+def test_every_registered_name_builds(tmp_path, voc_root, cityscapes_root):
+    from mmengine.registry import (HOOKS, OPTIM_WRAPPERS,
+                                   WEIGHT_INITIALIZERS)
+    from mmseg.registry import DATASETS, MODELS, TRANSFORMS
+    init_default_scope('mmseg')
+    assert MODELS.build(dict(type='SimpleFCNHead', num_classes=3))
+    assert len(DATASETS.build(dict(type='VOCTrainAugDataset',
+                                   data_root=voc_root))) == 24
+    assert len(DATASETS.build(dict(
+        type='CityscapesLabelIdDataset', data_root=cityscapes_root,
+        data_prefix=dict(img_path='leftImg8bit/train',
+                         seg_map_path='gtFine/train')))) == 4
+    for name in ('CheckedLoadImageFromFile', 'CheckedLoadAnnotations',
+                 'CityscapesLabelIdMap', 'EvaluateAtResizedShape',
+                 'PadImageForTest', 'RandomScale'):
+        assert TRANSFORMS.build(dict(type=name))
+    model = torch.nn.Linear(2, 2)
+    wrapper = OPTIM_WRAPPERS.build(dict(
+        type='MixedPrecisionOptimWrapper',
+        optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
+    assert wrapper.cast_dtype == torch.bfloat16  # CPU path of this machine
+    assert HOOKS.build(dict(type='RandomStateHook'))
+    assert WEIGHT_INITIALIZERS.build(dict(type='ImageNetPretrained',
+                                          checkpoint='x.pth'))
+
+
+def test_get_flops_matches_reference_table():
+    for (h, w), flops in (((256, 512), 216.42), ((512, 1024), 865.69)):
+        out = run_tool('tools/analysis/get_flops.py',
+                       config('fcn_r101_cityscapes_256x512.py'), '--shape',
+                       str(h), str(w)).stdout
+        lines = dict(line.split(': ', 1) for line in out.splitlines()
+                     if line.startswith(('FLOPs(G)', 'Params(M)')))
+        assert abs(float(lines['FLOPs(G)']) - flops) / flops < 1e-3, out
+        assert lines['Params(M)'] == '51.95'
+        assert 'Flops:' in out and 'Params:' in out  # mmseg's own lines
