@@ -52,12 +52,13 @@ class CheckedLoadAnnotations(LoadAnnotations):
                 f'cannot read label {path} ({exc}): the file is missing, '
                 'truncated or not a PNG. Re-create it.') from exc
         seg = results['gt_seg_map']
-        if 'img_shape' in results and seg.shape[:2] != tuple(
-                results['img_shape'][:2]):
+        # ori_shape: the image as read, also when a Resize came before
+        img_shape = results.get('ori_shape')
+        if img_shape is not None and seg.shape[:2] != tuple(img_shape[:2]):
             raise UserInputError(
                 f'label {path} is {seg.shape[1]}x{seg.shape[0]} but its image '
-                f'{results.get("img_path")} is {results["img_shape"][1]}x'
-                f'{results["img_shape"][0]} (WxH); they must match.')
+                f'{results.get("img_path")} is {img_shape[1]}x{img_shape[0]} '
+                '(WxH); they must match.')
         if self.num_classes is not None:
             values = np.unique(seg)
             bad = values[(values >= self.num_classes)

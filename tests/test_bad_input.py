@@ -1,0 +1,105 @@
+"""Every kind of bad input ends in one clear line naming the path or key,
+exit code 1 and no traceback; file-list problems are found before training."""
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+from conftest import TINY_MODEL, config, run_tool
+
+
+@pytest.fixture
+def voc_copy(tmp_path, voc_root):
+    root = tmp_path / 'VOC2012'
+    shutil.copytree(voc_root, root)
+    return root
+
+
+def _train(root, tmp_path, *extra, cfg='fcn_r101_voc_321_fp32.py'):
+    return run_tool(
+        'tools/train.py', config(cfg), '--work-dir', str(tmp_path / 'wd'),
+        '--cfg-options', *TINY_MODEL, f'train_dataloader.dataset.data_root={root}',
+        f'val_dataloader.dataset.data_root={root}', 'train_cfg.max_iters=1',
+        'train_dataloader.batch_size=24', 'train_dataloader.num_workers=1',
+        *extra, check=False)
+
+
+def _assert_one_line_error(proc, *fragments):
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    errors = [l for l in proc.stderr.splitlines() if l.startswith('error: ')]
+    assert len(errors) == 1, proc.stderr[-3000:]
+    for fragment in fragments:
+        assert fragment in errors[0], errors[0]
+    assert 'Traceback' not in proc.stderr
+    assert 'Iter(train)' not in proc.stdout + proc.stderr  # before training
+
+
+def test_missing_data_root(tmp_path):
+    proc = _train(tmp_path / 'nowhere', tmp_path)
+    _assert_one_line_error(proc, 'data_root', 'nowhere', 'does not exist',
+                           'prepare_voc_aug.py')
+
+
+def test_missing_split_file(tmp_path, voc_copy):
+    (voc_copy / 'ImageSets/Segmentation/trainaug.txt').unlink()
+    _assert_one_line_error(_train(voc_copy, tmp_path), 'split file',
+                           'trainaug.txt')
+
+
+def test_missing_image_and_label(tmp_path, voc_copy):
+    (voc_copy / 'JPEGImages/2007_000003.jpg').unlink()
+    _assert_one_line_error(_train(voc_copy, tmp_path), '1 of 24 image files',
+                           '2007_000003.jpg')
+    (voc_copy / 'JPEGImages/2007_000003.jpg').write_bytes(b'')
+    (voc_copy / 'SegmentationClassAug/2007_000005.png').unlink()
+    _assert_one_line_error(_train(voc_copy, tmp_path), '1 of 24 label files',
+                           '2007_000005.png')
+
+
+def test_mmseg_aug_layout_falls_back_to_segmentation_class(tmp_path,
+                                                          voc_copy):
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import DATASETS
+    import fcn_plugin  # noqa: F401
+    (voc_copy / 'SegmentationClass').mkdir()
+    shutil.move(voc_copy / 'SegmentationClassAug/2007_000005.png',
+                voc_copy / 'SegmentationClass/2007_000005.png')
+    init_default_scope('mmseg')
+    ds = DATASETS.build(dict(type='VOCTrainAugDataset', data_root=str(voc_copy)))
+    assert ds.get_data_info(5)['seg_map_path'].endswith(
+        'SegmentationClass/2007_000005.png')
+
+
+def test_truncated_image(tmp_path, voc_copy):
+    path = voc_copy / 'JPEGImages/2007_000004.jpg'
+    path.write_bytes(path.read_bytes()[:200])
+    _assert_one_line_error(_train(voc_copy, tmp_path), 'cannot read image',
+                           '2007_000004.jpg')
+
+
+def test_label_size_differs_from_image(tmp_path, voc_copy):
+    path = str(voc_copy / 'SegmentationClassAug/2007_000002.png')
+    cv2.imwrite(path, np.zeros((10, 12), np.uint8))
+    _assert_one_line_error(_train(voc_copy, tmp_path), '2007_000002.png',
+                           'is 12x10 but its image', 'must match')
+
+
+def test_label_values_outside_classes(tmp_path, voc_copy):
+    path = str(voc_copy / 'SegmentationClassAug/2007_000001.png')
+    label = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    label[:5, :5] = 40
+    cv2.imwrite(path, label)
+    _assert_one_line_error(_train(voc_copy, tmp_path), '2007_000001.png',
+                           'values [40]', 'outside the 21 classes')
+
+
+def test_config_typos(tmp_path, voc_root):
+    _assert_one_line_error(
+        _train(voc_root, tmp_path, 'model.decode_head.num_clases=3'),
+        "unexpected keyword argument 'num_clases'", 'check the type names')
+    _assert_one_line_error(
+        _train(voc_root, tmp_path, 'model.decode_head.type=SimpleFCNHaed'),
+        'SimpleFCNHaed is not in the', 'registry')
+    proc = run_tool('tools/train.py', 'configs/no_such_config.py',
+                    check=False)
+    _assert_one_line_error(proc, 'no_such_config.py')

@@ -1,0 +1,154 @@
+"""Each transform against hand-computed expectations, and the whole train
+pipelines' output shapes and value ranges."""
+from unittest import mock
+
+import numpy as np
+import pytest
+from mmengine.registry import init_default_scope
+from mmseg.registry import DATASETS, TRANSFORMS
+
+import fcn_plugin  # noqa: F401
+from fcn_plugin.errors import UserInputError
+from fcn_plugin.weights.build import load_config
+
+init_default_scope('mmseg')
+
+
+def _sample(h=100, w=150):
+    img = np.arange(h * w * 3, dtype=np.uint32).reshape(h, w, 3) % 251
+    seg = (np.arange(h * w).reshape(h, w) % 21).astype(np.uint8)
+    return dict(img=img.astype(np.uint8), gt_seg_map=seg,
+                seg_fields=['gt_seg_map'], img_shape=(h, w))
+
+
+@pytest.mark.parametrize('factor,expected', [(0.5, (50, 75)), (0.77, (77, 115)),
+                                             (1.5, (150, 225)),
+                                             (1.333, (133, 199))])
+def test_random_scale_uses_int_of_scale_times_size(factor, expected):
+    t = TRANSFORMS.build(dict(type='RandomScale', ratio_range=(0.5, 1.5)))
+    with mock.patch('numpy.random.uniform', return_value=factor) as draw:
+        out = t(_sample())
+    draw.assert_called_once_with(0.5, 1.5)
+    assert out['img'].shape[:2] == expected == out['gt_seg_map'].shape
+    assert out['img_shape'] == expected
+    # nearest for labels: no new values appear
+    assert set(np.unique(out['gt_seg_map'])) <= set(range(21))
+
+
+def test_random_scale_draws_uniformly_in_range():
+    t = TRANSFORMS.build(dict(type='RandomScale'))
+    np.random.seed(0)
+    heights = [t(_sample(h=200, w=10))['img'].shape[0] for _ in range(300)]
+    assert 100 <= min(heights) < 110 and 290 < max(heights) <= 300
+
+
+def test_pad_then_crop_matches_reference():
+    """Reference: pad right/bottom to the crop (0 image, 255 label), then crop.
+    mmseg: crop min(crop, image), then the data preprocessor pads 0 / 255."""
+    import torch
+    from mmseg.models.data_preprocessor import SegDataPreProcessor
+    from mmseg.structures import SegDataSample
+    from mmengine.structures import PixelData
+    crop = TRANSFORMS.build(dict(type='RandomCrop', crop_size=(321, 321)))
+    sample = _sample(h=200, w=400)
+    np.random.seed(3)
+    out = crop(dict(sample, img_shape=(200, 400)))
+    assert out['img'].shape[:2] == (200, 321)
+    data_sample = SegDataSample(gt_sem_seg=PixelData(
+        data=torch.from_numpy(out['gt_seg_map'])[None].long()))
+    pre = SegDataPreProcessor(size=(321, 321), pad_val=0, seg_pad_val=255)
+    batch = pre(dict(inputs=[torch.from_numpy(out['img']).permute(2, 0, 1)],
+                     data_samples=[data_sample]), training=True)
+    img, seg = batch['inputs'][0], batch['data_samples'][0].gt_sem_seg.data[0]
+    assert img.shape == (3, 321, 321)
+    assert torch.all(img[:, 200:] == 0) and torch.all(seg[200:] == 255)
+    # the crop's horizontal offset lies inside the image (0..79)
+    offsets = [np.flatnonzero((sample['img'][0] == out['img'][0, 0]).all(1))]
+    assert offsets[0].size and offsets[0][0] <= 79
+
+
+def test_cityscapes_label_id_map_uses_reference_table():
+    t = TRANSFORMS.build(dict(type='CityscapesLabelIdMap'))
+    ids = np.array([[0, 7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23, 24, 25, 26,
+                     27, 28, 31, 32, 33, 34, 255, 6, 29, 30]], np.uint8)
+    out = t(dict(gt_seg_map=ids, seg_map_path='a_gtFine_labelIds.png'))
+    assert out['gt_seg_map'].tolist() == [[255, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+                                           10, 11, 12, 13, 14, 15, 16, 17, 18,
+                                           255, 255, 255, 255, 255]]
+
+
+def test_cityscapes_train_ids_pass_through_and_are_checked():
+    t = TRANSFORMS.build(dict(type='CityscapesLabelIdMap'))
+    train_ids = np.array([[0, 18, 255]], np.uint8)
+    out = t(dict(gt_seg_map=train_ids.copy(),
+                 seg_map_path='a_gtFine_labelTrainIds.png'))
+    assert out['gt_seg_map'].tolist() == [[0, 18, 255]]
+    with pytest.raises(UserInputError, match=r'x_labelTrainIds.png holds .*26'):
+        t(dict(gt_seg_map=np.array([[26]], np.uint8),
+               seg_map_path='x_labelTrainIds.png'))
+
+
+def test_pad_image_for_test_pads_right_bottom_and_records_padding():
+    t = TRANSFORMS.build(dict(type='PadImageForTest', size=(505, 505)))
+    sample = _sample(h=375, w=500)
+    out = t(sample)
+    assert out['img'].shape == (505, 505, 3)
+    assert out['img_padding_size'] == [0, 5, 0, 130]
+    assert np.all(out['img'][375:] == 0) and np.all(out['img'][:, 500:] == 0)
+    assert np.array_equal(out['img'][:375, :500], _sample(375, 500)['img'])
+    assert out['gt_seg_map'].shape == (375, 500)  # label is not padded
+
+
+def test_evaluate_at_resized_shape_sets_ori_shape():
+    t = TRANSFORMS.build(dict(type='EvaluateAtResizedShape'))
+    out = t(dict(ori_shape=(1024, 2048), img_shape=(512, 1024)))
+    assert out['ori_shape'] == (512, 1024)
+
+
+def _pipeline(cfg_name, root, key='train_dataloader'):
+    cfg = load_config(f'configs/{cfg_name}')
+    ds_cfg = cfg[key].dataset
+    ds_cfg.data_root = root
+    return DATASETS.build(ds_cfg)
+
+
+def test_voc_train_pipeline_output(voc_root):
+    ds = _pipeline('fcn_r101_voc_321.py', voc_root)
+    np.random.seed(0)
+    for i in range(6):
+        item = ds[i]
+        img, seg = item['inputs'], item['data_samples'].gt_sem_seg.data
+        assert img.dtype.is_floating_point is False and img.shape[0] == 3
+        assert img.shape[1] <= 321 and img.shape[2] <= 321
+        assert seg.shape[-2:] == img.shape[-2:]
+        assert set(seg.unique().tolist()) <= set(range(21)) | {255}
+
+
+def test_voc_test_pipeline_output(voc_root):
+    ds = _pipeline('fcn_r101_voc_321.py', voc_root, 'test_dataloader')
+    item = ds[0]
+    meta = item['data_samples'].metainfo
+    assert item['inputs'].shape[-2:] == (505, 505)
+    assert meta['img_padding_size'][1] == 505 - meta['ori_shape'][1]
+    assert item['data_samples'].gt_sem_seg.data.shape[-2:] == \
+        meta['ori_shape']
+
+
+def test_cityscapes_pipelines_output(cityscapes_root):
+    ds = _pipeline('fcn_r101_cityscapes_256x512.py', cityscapes_root)
+    np.random.seed(1)
+    for i in range(4):
+        item = ds[i]
+        seg = item['data_samples'].gt_sem_seg.data
+        assert item['inputs'].shape[-2:] == seg.shape[-2:]
+        assert seg.shape[-2] <= 256 and seg.shape[-1] <= 512
+        assert set(seg.unique().tolist()) <= set(range(19)) | {255}
+    # synthetic images are 256x512; the pipeline resizes to 512x1024 first
+    test = _pipeline('fcn_r101_cityscapes_256x512.py', cityscapes_root,
+                     'test_dataloader')[0]
+    assert test['inputs'].shape[-2:] == (512, 1024)
+    assert test['data_samples'].metainfo['ori_shape'] == (512, 1024)
+    assert test['data_samples'].gt_sem_seg.data.shape[-2:] == (512, 1024)
+    full = _pipeline('fcn_r101_cityscapes_256x512_fullres_test.py',
+                     cityscapes_root, 'test_dataloader')[0]
+    assert full['data_samples'].metainfo['ori_shape'] == (256, 512)
