@@ -83,3 +83,27 @@ def amp_to_cfg_options(argv):
         '--cfg-options', 'optim_wrapper.type=MixedPrecisionOptimWrapper',
         'optim_wrapper.loss_scale=dynamic'
     ]
+
+
+def cpu_ddp_options(argv):
+    """Make ``--launcher pytorch`` work on a machine without CUDA (gloo).
+
+    mmengine 0.10.7's pytorch launcher calls ``torch.cuda.set_device`` and
+    wraps the model with ``device_ids=[LOCAL_RANK]``; both fail on CPU. When
+    no GPU is present, start the gloo process group here (mmengine then keeps
+    it) and let DDP wrap the CPU model without ``device_ids``. With a GPU,
+    nothing changes.
+    """
+    launched = any(a in ('--launcher=pytorch', ) for a in argv) or any(
+        a == '--launcher' and b == 'pytorch' for a, b in zip(argv, argv[1:]))
+    import torch
+    if not launched or torch.cuda.is_available():
+        return list(argv)
+    import torch.distributed as dist
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')  # env:// set by torchrun
+    return list(argv) + [
+        '--cfg-options', 'model_wrapper_cfg.type=MMDistributedDataParallel',
+        'model_wrapper_cfg.broadcast_buffers=False',
+        'model_wrapper_cfg.device_ids=None'
+    ]

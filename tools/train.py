@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Train: mmseg's own tools/train.py with the plugin loaded.
 
-All of mmseg's flags work (--work-dir, --resume, --cfg-options, --launcher).
+All of mmseg's flags work (--work-dir, --resume, --cfg-options, --launcher;
+--launcher pytorch also runs on CPU-only machines, over gloo).
 --amp selects MixedPrecisionOptimWrapper: fp16 + dynamic loss scale on GPU,
 bf16 autocast on CPU (mmseg's AmpOptimWrapper refuses to start on CPU).
 
@@ -9,7 +10,8 @@ bf16 autocast on CPU (mmseg's AmpOptimWrapper refuses to start on CPU).
 """
 import sys
 
-from fcn_plugin.cli import amp_to_cfg_options, run_mmseg_tool
+from fcn_plugin.cli import amp_to_cfg_options, cpu_ddp_options, run_mmseg_tool
 
 if __name__ == '__main__':
-    sys.exit(run_mmseg_tool('train.py', amp_to_cfg_options(sys.argv[1:])))
+    sys.exit(run_mmseg_tool(
+        'train.py', cpu_ddp_options(amp_to_cfg_options(sys.argv[1:]))))
