@@ -16,7 +16,8 @@ pytestmark = pytest.mark.slow
 
 
 def _mious(log):
-    return [float(v) for v in re.findall(r'Iter\(val\).*?mIoU: ([\d.]+)', log)]
+    pattern = r'Iter\((?:val|test)\).*?mIoU: ([\d.]+)'
+    return [float(v) for v in re.findall(pattern, log)]
 
 
 @pytest.fixture(scope='module')
@@ -46,9 +47,9 @@ def test_r101_row_config_trains_and_tests(request, tmp_path, cfg_name, data,
         'val_dataloader.num_workers=1', 'default_hooks.checkpoint.interval=2',
         'default_hooks.logger.interval=1',
         f'model.backbone.init_cfg.checkpoint={imagenet_checkpoint}',
-        # bf16 autocast is ~27x slower than fp32 on this AVX2 CPU; the mixed
-        # precision wrapper itself is covered by test_amp_on_cpu
-        'optim_wrapper.type=OptimWrapper'
+        # bf16 autocast is ~27x slower than fp32 on this AVX2 CPU (the
+        # rows' MixedPrecisionOptimWrapper in bf16: test_amp_on_cpu)
+        'optim_wrapper.cpu_dtype=float32'
     ]
     train = run_tool('tools/train.py', config(cfg_name), '--work-dir',
                      str(tmp_path), '--cfg-options', *options)
@@ -74,7 +75,8 @@ def test_tiny_model_learns(tmp_path, voc_root):
     mious = _mious(proc.stdout + proc.stderr)
     print('mIoU every 5 iterations:', mious)
     assert len(mious) == 8
-    assert mious[0] < 40 and mious[-1] > 70 and mious[-1] > mious[0] + 30
+    # seed 0 on this CPU: 35 -> 76; a broken pipeline stays near chance
+    assert mious[0] < 50 and mious[-1] > 65 and mious[-1] > mious[0] + 25
 
 
 def test_amp_on_cpu(tmp_path, voc_root):
