@@ -1,0 +1,120 @@
+#!/usr/bin/env python
+"""Regenerate the README's speed tables in one run (CPU or GPU).
+
+(a) the plugin model vs the plain-PyTorch reference FCN (tests/reference_fcn.py)
+    with the same weights, timed alternately at the same shape and threads,
+    fp32: the mmseg wrapping must cost nothing (ratio >= 0.97);
+(b) every speed-up flag vs plugin fp32: speed ratio, max |logit difference|,
+    prediction agreement;
+(c) peak memory of each mode.
+
+    python benchmarks/speed_tables.py --shape 256 512 --iters 5 --repeat 3
+"""
+import argparse
+import os.path as osp
+import sys
+
+import torch
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.join(REPO, 'tests'))
+
+from reference_fcn import ReferenceFCN, randomize_  # noqa: E402
+
+from fcn_plugin import benchmark as bm  # noqa: E402
+from fcn_plugin.weights import convert_fcn_state_dict  # noqa: E402
+from fcn_plugin.weights.build import build_segmentor, load_config  # noqa
+
+MODES = {  # name -> prepare_model / predict options
+    'fp32': dict(),
+    'channels-last': dict(channels_last=True),
+    'fuse-bn': dict(fuse_bn=True),
+    'fuse-bn + channels-last': dict(fuse_bn=True, channels_last=True),
+    'amp': dict(amp=True),
+    'compile': dict(compile_model=True),
+    'compile + fuse-bn': dict(compile_model=True, fuse_bn=True),
+}
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--config',
+                        default=osp.join(REPO, 'configs',
+                                         'fcn_r101_cityscapes_256x512.py'))
+    parser.add_argument('--shape', type=int, nargs=2, default=[256, 512])
+    parser.add_argument('--device', default=None)
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--iters', type=int, default=5)
+    parser.add_argument('--repeat', type=int, default=3)
+    parser.add_argument('--rounds', type=int, default=3,
+                        help='alternating rounds for table (a)')
+    parser.add_argument('--modes', nargs='+', default=list(MODES),
+                        choices=list(MODES))
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    cfg = load_config(args.config)
+    plugin = build_segmentor(cfg)
+    num_classes = cfg.model.decode_head.num_classes
+    reference = randomize_(ReferenceFCN(num_classes), seed=0).eval()
+    state, _ = convert_fcn_state_dict(reference.state_dict())
+    plugin.load_state_dict(state, strict=True)  # same weights in both
+    x = bm.make_input(args.shape, 1, device)
+    print(f'device: {bm.device_name(device)}; torch {torch.__version__}; '
+          f'input 1x3x{args.shape[0]}x{args.shape[1]}; {args.warmup} warm-up, '
+          f'{args.iters} timed forwards per trial\n')
+
+    # (a) plugin vs reference, alternating
+    ref_fwd = bm.prepare_model(reference, device)
+    plugin_fwd = bm.prepare_model(plugin, device)
+    ref_fps, plugin_fps = [], []
+    for _ in range(args.rounds):
+        ref_fps.append(bm.time_fps(ref_fwd, x, args.warmup, args.iters))
+        plugin_fps.append(bm.time_fps(plugin_fwd, x, args.warmup, args.iters))
+    ratio = max(plugin_fps) / max(ref_fps)
+    print('(a) plugin vs plain-PyTorch reference FCN, fp32, best of '
+          f'{args.rounds} alternating rounds')
+    print('| model | FPS | ratio |\n|---|---|---|')
+    print(f'| reference (plain PyTorch) | {max(ref_fps):.2f} | 1.00 |')
+    print(f'| fcn_plugin (mmseg) | {max(plugin_fps):.2f} | {ratio:.3f} |\n')
+
+    # (b) + (c) speed-up modes vs plugin fp32
+    expected = bm.predict(plugin_fwd, x)
+    rows, base_fps = [], None
+    for name in args.modes:
+        opts = dict(MODES[name])
+        amp = opts.pop('amp', False)
+        result = {}
+        with bm.peak_memory(device, result):
+            forward = bm.prepare_model(plugin, device, **opts)
+            xm = x.contiguous(memory_format=torch.channels_last) \
+                if opts.get('channels_last') else x
+            fps = max(bm.time_fps(forward, xm, args.warmup, args.iters, amp)
+                      for _ in range(args.repeat))
+            out = bm.predict(forward, xm, amp).float()
+        base_fps = base_fps or fps
+        diff = (out - expected).abs().max().item()
+        agree = (out.argmax(1) == expected.argmax(1)).float().mean().item()
+        rows.append((name, fps, fps / base_fps, fps / max(ref_fps), diff,
+                     agree * 100, result['peak_mib']))
+        print(f'  measured {name}: {fps:.2f} FPS', flush=True)
+    print('\n(b, c) speed-up modes (plugin; ratios vs plugin fp32 and vs the '
+          'reference fp32)')
+    print('| mode | FPS | vs fp32 | vs reference | max abs logit diff | '
+          'pred. agreement | peak memory |')
+    print('|---|---|---|---|---|---|---|')
+    for name, fps, r_base, r_ref, diff, agree, mem in rows:
+        print(f'| {name} | {fps:.2f} | {r_base:.2f}x | {r_ref:.2f}x | '
+              f'{diff:.2e} | {agree:.2f} % | {mem:.0f} MiB |')
+    keep = [r for r in rows if r[5] >= 99.5]
+    best = max(keep, key=lambda r: r[1])
+    print(f'\nfastest mode with >= 99.5 % agreement: {best[0]} '
+          f'({best[3]:.2f}x the fp32 reference)')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,130 @@
+#!/usr/bin/env python
+"""Inference FPS, measured the reference's "simple" way by default.
+
+Batch 1, constant input on the device, eval mode, --warmup forwards, then
+--iters timed forwards each followed by the bilinear upsample to (H, W)
+(align_corners=True), synchronised before and after; best of --repeat trials.
+
+    python tools/analysis/benchmark.py configs/fcn_r101_cityscapes_256x512.py --shape 512 1024
+    python tools/analysis/benchmark.py CONFIG CKPT --shape 256 512 --amp --channels-last
+    python tools/analysis/benchmark.py CONFIG --real --iters 50   # val images
+
+Speed-up flags, each measured, never assumed: --amp (fp16 on CUDA, bf16 on
+CPU), --channels-last, --fuse-bn (fold BN into convs), --compile
+(torch.compile), --batch N (FPS counts images).
+"""
+import argparse
+import json
+import sys
+import time
+
+import torch
+from mmengine.config import DictAction
+
+from fcn_plugin import benchmark as bm
+from fcn_plugin.cli import user_errors
+from fcn_plugin.errors import UserInputError
+from fcn_plugin.weights.build import build_segmentor, load_config
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint', nargs='?',
+                        help='weights (default: random weights)')
+    parser.add_argument('--shape', type=int, nargs=2, default=[256, 512],
+                        metavar=('H', 'W'))
+    parser.add_argument('--device', default=None,
+                        help='cpu or cuda (default: cuda when available)')
+    parser.add_argument('--warmup', type=int, default=10)
+    parser.add_argument('--iters', type=int, default=300)
+    parser.add_argument('--repeat', type=int, default=3)
+    parser.add_argument('--batch', type=int, default=1)
+    parser.add_argument('--amp', action='store_true')
+    parser.add_argument('--channels-last', action='store_true')
+    parser.add_argument('--fuse-bn', action='store_true')
+    parser.add_argument('--compile', action='store_true')
+    parser.add_argument('--real', action='store_true',
+                        help='time loading the val images through the test '
+                        'pipeline, separately from the forward')
+    parser.add_argument('--json', help='also write the results here')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(argv)
+
+
+def real_mode(cfg, model, forward, device, args):
+    """The reference's "real" mode: val images through the test pipeline."""
+    from mmseg.registry import DATASETS
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    count = min(args.iters, len(dataset))
+    load_time = forward_time = 0.0
+    for i in range(count):
+        start = time.perf_counter()
+        data = dataset[i]
+        load_time += time.perf_counter() - start
+        batch = model.data_preprocessor(
+            dict(inputs=[data['inputs']], data_samples=[data['data_samples']]))
+        x = batch['inputs'].to(device)
+        if args.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        bm.synchronize(device)
+        start = time.perf_counter()
+        bm.predict(forward, x, args.amp)
+        bm.synchronize(device)
+        forward_time += time.perf_counter() - start
+    return dict(images=count, loading_fps=count / load_time,
+                forward_fps=count / forward_time)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    if device.startswith('cuda') and not torch.cuda.is_available():
+        raise UserInputError('--device cuda: no CUDA device is available')
+    cfg = load_config(args.config, args.cfg_options)
+    model = build_segmentor(cfg)
+    if args.checkpoint:
+        from mmengine.runner import load_checkpoint
+        load_checkpoint(model, args.checkpoint, map_location='cpu',
+                        strict=True)
+    weights = args.checkpoint or 'random weights (no checkpoint given)'
+    forward = bm.prepare_model(model, device, args.channels_last,
+                               args.fuse_bn, args.compile)
+    dtype = ('float16' if device.startswith('cuda') else 'bfloat16') \
+        if args.amp else 'float32'
+    result = dict(config=args.config, weights=weights, device=device,
+                  device_name=bm.device_name(device), dtype=dtype,
+                  torch=torch.__version__, shape=args.shape, batch=args.batch,
+                  channels_last=args.channels_last, fuse_bn=args.fuse_bn,
+                  compile=args.compile, warmup=args.warmup, iters=args.iters)
+    print(f'weights: {weights}\ndevice: {result["device_name"]}\n'
+          f'dtype: {dtype}\ntorch: {torch.__version__}')
+    if args.real:
+        result.update(real_mode(cfg, model, forward, device, args))
+        print(f'real mode over {result["images"]} val images: loading '
+              f'{result["loading_fps"]:.2f} img/s, forward '
+              f'{result["forward_fps"]:.2f} img/s')
+        fps = result['forward_fps']
+    else:
+        x = bm.make_input(args.shape, args.batch, device, args.channels_last)
+        trials = []
+        with bm.peak_memory(device, result):
+            for trial in range(args.repeat):
+                trials.append(bm.time_fps(forward, x, args.warmup, args.iters,
+                                          args.amp))
+                print(f'trial {trial + 1}/{args.repeat}: {trials[-1]:.2f} FPS',
+                      flush=True)
+        result['trials'] = trials
+        fps = max(trials)
+        print(f'peak memory: {result["peak_mib"]:.0f} MiB')
+    result['fps'] = fps
+    print(f'FPS: {fps:.2f}')
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(result, f, indent=2)
+    return 0
+
+
+if __name__ == '__main__':
+    with user_errors():
+        sys.exit(main())

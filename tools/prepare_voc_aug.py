@@ -1,0 +1,110 @@
+#!/usr/bin/env python
+"""Build VOC 2012 "trainaug" (10,582 images) from VOC2012 + SBD.
+
+    python tools/prepare_voc_aug.py data/VOCdevkit data/benchmark_RELEASE
+
+Writes, inside VOCdevkit/VOC2012:
+* SegmentationClassAug/<id>.png: SBD's cls/*.mat converted (mmseg's own
+  tools/dataset_converters/voc_aug.py conversion) plus VOC's own train labels
+  that SBD lacks (palette PNGs turned into index PNGs);
+* ImageSets/Segmentation/trainaug.txt: VOC train + SBD train/val - VOC val.
+
+Counts are verified (10,582 trainaug ids, each with an image and a label)
+before anything is written; existing label files are not overwritten.
+"""
+import argparse
+import os
+import os.path as osp
+import runpy
+import shutil
+import sys
+
+import numpy as np
+from mmengine.utils import track_iter_progress
+from PIL import Image
+
+from fcn_plugin.cli import mmseg_tool_path, user_errors
+from fcn_plugin.errors import UserInputError
+
+TRAINAUG_SIZE = 10582
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('devkit', help='VOCdevkit folder (holds VOC2012/)')
+    parser.add_argument('sbd', help='SBD benchmark_RELEASE folder '
+                        '(holds dataset/cls/*.mat, dataset/{train,val}.txt)')
+    parser.add_argument('--expected-size', type=int, default=TRAINAUG_SIZE,
+                        help='trainaug size to verify (default 10,582)')
+    return parser.parse_args(argv)
+
+
+def read_ids(path):
+    if not osp.isfile(path):
+        raise UserInputError(f'{path} not found: is this the right folder?')
+    with open(path) as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    voc = osp.join(args.devkit, 'VOC2012')
+    sets = osp.join(voc, 'ImageSets', 'Segmentation')
+    sbd = osp.join(args.sbd, 'dataset')
+    voc_train = read_ids(osp.join(sets, 'train.txt'))
+    voc_val = read_ids(osp.join(sets, 'val.txt'))
+    sbd_ids = read_ids(osp.join(sbd, 'train.txt')) + read_ids(
+        osp.join(sbd, 'val.txt'))
+    # mmseg's own list logic (sorted, duplicates and val ids removed)
+    converter = runpy.run_path(
+        mmseg_tool_path('dataset_converters/voc_aug.py'))
+    trainaug = converter['generate_aug_list'](voc_train + sbd_ids, voc_val)
+    if len(trainaug) != args.expected_size:
+        raise UserInputError(
+            f'trainaug would have {len(trainaug)} ids, expected '
+            f'{args.expected_size}: check that {sets} and {sbd} are the full '
+            'VOC2012 and SBD releases. Nothing was written.')
+    sbd_set = set(sbd_ids)
+    missing_mat = [i for i in trainaug if i in sbd_set
+                   and not osp.isfile(osp.join(sbd, 'cls', i + '.mat'))]
+    from_voc = [i for i in trainaug if i not in sbd_set]
+    missing_voc = [i for i in from_voc if not osp.isfile(
+        osp.join(voc, 'SegmentationClass', i + '.png'))]
+    missing_img = [i for i in trainaug + voc_val if not osp.isfile(
+        osp.join(voc, 'JPEGImages', i + '.jpg'))]
+    for what, ids in (('SBD cls/*.mat', missing_mat),
+                      ('VOC SegmentationClass/*.png', missing_voc),
+                      ('JPEGImages/*.jpg', missing_img)):
+        if ids:
+            raise UserInputError(
+                f'{len(ids)} {what} files are missing (e.g. '
+                f'{", ".join(ids[:5])}). Nothing was written.')
+
+    out_dir = osp.join(voc, 'SegmentationClassAug')
+    os.makedirs(out_dir, exist_ok=True)
+    print(f'converting {len(trainaug) - len(from_voc)} SBD labels, copying '
+          f'{len(from_voc)} VOC train labels -> {out_dir}')
+    for name in track_iter_progress(trainaug):
+        out = osp.join(out_dir, name + '.png')
+        if osp.isfile(out):
+            continue  # never overwrite what is there
+        if name in sbd_set:
+            converter['convert_mat'](name + '.mat', osp.join(sbd, 'cls'),
+                                     out_dir)
+        else:  # palette PNG: its pixel values are the class indices
+            label = np.asarray(Image.open(
+                osp.join(voc, 'SegmentationClass', name + '.png')))
+            Image.fromarray(label.astype(np.uint8)).save(out + '.tmp.png')
+            shutil.move(out + '.tmp.png', out)
+    with open(osp.join(sets, 'trainaug.txt.tmp'), 'w') as f:
+        f.writelines(i + '\n' for i in trainaug)
+    os.replace(osp.join(sets, 'trainaug.txt.tmp'),
+               osp.join(sets, 'trainaug.txt'))
+    print(f'\nwrote {osp.join(sets, "trainaug.txt")}: {len(trainaug)} ids; '
+          f'val.txt: {len(voc_val)} ids')
+    return 0
+
+
+if __name__ == '__main__':
+    with user_errors():
+        sys.exit(main())
