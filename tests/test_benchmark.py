@@ -1,0 +1,66 @@
+"""tools/analysis/benchmark.py and benchmarks/speed_tables.py run with tiny
+settings and report what they measured (no timing assertions)."""
+import json
+import re
+
+import pytest
+from conftest import TINY_MODEL, config, run_tool
+
+TINY = ['--cfg-options', *TINY_MODEL]
+
+
+@pytest.mark.parametrize('flags', [[], ['--amp'], ['--channels-last'],
+                                   ['--fuse-bn'], ['--batch', '2'],
+                                   ['--compile', '--fuse-bn']])
+def test_benchmark_flags_write_valid_json(tmp_path, flags):
+    out = tmp_path / 'result.json'
+    proc = run_tool('tools/analysis/benchmark.py',
+                    config('fcn_r101_voc_321.py'), '--shape', '64', '96',
+                    '--warmup', '1', '--iters', '2', '--repeat', '2',
+                    '--json', str(out), *flags, *TINY)
+    result = json.loads(out.read_text())
+    assert len(result['trials']) == 2 and all(t > 0 for t in result['trials'])
+    assert result['fps'] == max(result['trials'])
+    assert f'FPS: {result["fps"]:.2f}' in proc.stdout
+    assert 'random weights' in proc.stdout and 'torch: 2.' in proc.stdout
+    assert result['dtype'] == ('bfloat16' if '--amp' in flags else 'float32')
+    assert result['batch'] == (2 if '--batch' in flags else 1)
+    assert result['peak_mib'] > 0
+    assert len(re.findall(r'trial \d/2: [\d.]+ FPS', proc.stdout)) == 2
+
+
+def test_benchmark_real_mode_and_checkpoint(tmp_path, voc_root):
+    run_tool('tools/train.py', config('fcn_r101_voc_321_fp32.py'),
+             '--work-dir', str(tmp_path), '--cfg-options', *TINY_MODEL,
+             f'train_dataloader.dataset.data_root={voc_root}',
+             f'val_dataloader.dataset.data_root={voc_root}',
+             'train_cfg.max_iters=1', 'train_dataloader.num_workers=0',
+             'train_dataloader.persistent_workers=False',
+             'val_dataloader.num_workers=0',
+             'val_dataloader.persistent_workers=False')
+    out = tmp_path / 'real.json'
+    proc = run_tool('tools/analysis/benchmark.py',
+                    config('fcn_r101_voc_321.py'), str(tmp_path / 'iter_1.pth'),
+                    '--real', '--iters', '3', '--json', str(out), *TINY,
+                    f'test_dataloader.dataset.data_root={voc_root}')
+    result = json.loads(out.read_text())
+    assert result['images'] == 3
+    assert result['loading_fps'] > 0 and result['forward_fps'] > 0
+    assert 'iter_1.pth' in result['weights']
+    assert 'real mode over 3 val images' in proc.stdout
+
+
+def test_speed_tables_script():
+    proc = run_tool('benchmarks/speed_tables.py', '--shape', '32', '64',
+                    '--warmup', '0', '--iters', '1', '--repeat', '1',
+                    '--rounds', '1', '--modes', 'fp32', 'fuse-bn',
+                    'channels-last')
+    out = proc.stdout
+    assert re.search(r'\| fcn_plugin \(mmseg\) \| [\d.]+ \| [\d.]+ \|', out)
+    rows = re.findall(r'\| (fp32|fuse-bn|channels-last) \| [\d.]+ \| [\d.]+x '
+                      r'\| [\d.]+x \| ([\d.e+-]+) \| ([\d.]+) % \| \d+ MiB \|',
+                      out)
+    assert [r[0] for r in rows] == ['fp32', 'fuse-bn', 'channels-last']
+    assert float(rows[0][1]) == 0 and float(rows[0][2]) == 100
+    assert float(rows[1][1]) < 1e-3  # folding BN changes logits by rounding
+    assert 'fastest mode with >= 99.5 % agreement' in out
