@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 TORCH_VERSION ?= 2.13.0
 STAMP := $(VENV)/.fcn_plugin-installed
 
-.PHONY: install test test-fast demo clean
+.PHONY: install test demo clean
 
 install: $(STAMP)
 

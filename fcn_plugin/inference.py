@@ -9,8 +9,6 @@ import numpy as np
 from mmcv.transforms import Compose
 from mmengine.dataset import pseudo_collate
 
-import fcn_plugin  # noqa: F401  (registers the transforms)
-
 LABEL_STEPS = ('LoadAnnotations', 'CheckedLoadAnnotations',
                'CityscapesLabelIdMap', 'EvaluateAtResizedShape')
 

@@ -47,3 +47,18 @@ def voc_root(tmp_path_factory):
 def cityscapes_root(tmp_path_factory):
     from fcn_plugin.synthetic_data import make_cityscapes_sample
     return make_cityscapes_sample(str(tmp_path_factory.mktemp('cityscapes')))
+
+
+@pytest.fixture(scope='session')
+def tiny_checkpoint(tmp_path_factory, voc_root):
+    """A checkpoint written by tools/train.py: 1 iteration of the tiny model."""
+    work_dir = tmp_path_factory.mktemp('tiny_run')
+    run_tool('tools/train.py', config('fcn_r101_voc_321_fp32.py'),
+             '--work-dir', str(work_dir), '--cfg-options', *TINY_MODEL,
+             *data_root_options(voc_root, ('train', 'val')),
+             'train_cfg.max_iters=1', 'train_dataloader.batch_size=4',
+             'train_dataloader.num_workers=0',
+             'train_dataloader.persistent_workers=False',
+             'val_dataloader.num_workers=0',
+             'val_dataloader.persistent_workers=False')
+    return str(work_dir / 'iter_1.pth')

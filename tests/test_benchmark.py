@@ -29,18 +29,11 @@ def test_benchmark_flags_write_valid_json(tmp_path, flags):
     assert len(re.findall(r'trial \d/2: [\d.]+ FPS', proc.stdout)) == 2
 
 
-def test_benchmark_real_mode_and_checkpoint(tmp_path, voc_root):
-    run_tool('tools/train.py', config('fcn_r101_voc_321_fp32.py'),
-             '--work-dir', str(tmp_path), '--cfg-options', *TINY_MODEL,
-             f'train_dataloader.dataset.data_root={voc_root}',
-             f'val_dataloader.dataset.data_root={voc_root}',
-             'train_cfg.max_iters=1', 'train_dataloader.num_workers=0',
-             'train_dataloader.persistent_workers=False',
-             'val_dataloader.num_workers=0',
-             'val_dataloader.persistent_workers=False')
+def test_benchmark_real_mode_and_checkpoint(tmp_path, voc_root,
+                                           tiny_checkpoint):
     out = tmp_path / 'real.json'
     proc = run_tool('tools/analysis/benchmark.py',
-                    config('fcn_r101_voc_321.py'), str(tmp_path / 'iter_1.pth'),
+                    config('fcn_r101_voc_321.py'), tiny_checkpoint,
                     '--real', '--iters', '3', '--json', str(out), *TINY,
                     f'test_dataloader.dataset.data_root={voc_root}')
     result = json.loads(out.read_text())

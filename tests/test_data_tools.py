@@ -5,7 +5,7 @@ import shutil
 import cv2
 import numpy as np
 import pytest
-from conftest import TINY_MODEL, config, run_tool
+from conftest import config, run_tool
 from PIL import Image
 
 
@@ -110,15 +110,7 @@ def test_prepare_voc_aug_missing_inputs(voc_and_sbd):
     assert proc.returncode == 1 and 'train.txt not found' in proc.stderr
 
 
-def test_infer_writes_overlays(tmp_path, voc_root):
-    run_tool('tools/train.py', config('fcn_r101_voc_321_fp32.py'),
-             '--work-dir', str(tmp_path / 'wd'), '--cfg-options', *TINY_MODEL,
-             f'train_dataloader.dataset.data_root={voc_root}',
-             f'val_dataloader.dataset.data_root={voc_root}',
-             'train_cfg.max_iters=1', 'train_dataloader.num_workers=0',
-             'train_dataloader.persistent_workers=False',
-             'val_dataloader.num_workers=0',
-             'val_dataloader.persistent_workers=False')
+def test_infer_writes_overlays(tmp_path, voc_root, tiny_checkpoint):
     images = tmp_path / 'photos'
     images.mkdir()
     for name in ('2007_000000.jpg', '2007_000001.jpg'):
@@ -132,9 +124,8 @@ def test_infer_writes_overlays(tmp_path, voc_root):
         "stem_channels=16, init_cfg=None), decode_head=dict(in_channels=128, "
         "channels=32))\n")
     out = tmp_path / 'out'
-    proc = run_tool('tools/infer.py', str(tiny),
-                    str(tmp_path / 'wd/iter_1.pth'), str(images), '--out',
-                    str(out))
+    proc = run_tool('tools/infer.py', str(tiny), tiny_checkpoint, str(images),
+                    '--out', str(out))
     assert 'wrote 2 overlay(s)' in proc.stdout
     for name in ('2007_000000.png', '2007_000001.png'):
         written = cv2.imread(str(out / name))

@@ -23,7 +23,7 @@ def _mious(log):
 @pytest.fixture(scope='module')
 def imagenet_checkpoint(tmp_path_factory):
     """Random weights in torchvision's ImageNet ResNet-101 format."""
-    from fcn_plugin.weights.build import build_segmentor, load_config
+    from fcn_plugin.builder import build_segmentor, load_config
     backbone = build_segmentor(
         load_config(config('fcn_r101_voc_321.py'))).backbone
     state = dict(backbone.state_dict())
@@ -140,20 +140,35 @@ def test_resume_after_crash_is_exact(tmp_path, voc_root):
                            b['decode_head.conv_seg.weight'])  # it did train
 
 
-def test_ddp_two_processes_gloo(tmp_path, voc_root):
-    proc = run_tool(
+def _bash(script, *args, port):
+    return run_tool(
         '-c', 'import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))',
-        'bash', 'tools/dist_train.sh', config('fcn_r101_voc_321_fp32.py'), '2',
-        '--work-dir', str(tmp_path), '--cfg-options', *TINY_MODEL,
-        *data_root_options(voc_root), 'train_cfg.max_iters=1',
-        'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False',
+        'bash', script, *args,
+        env=dict(PYTHON=sys.executable, PORT=port, OMP_NUM_THREADS='1'))
+
+
+def test_ddp_two_processes_gloo(tmp_path, voc_root):
+    options = [
+        '--cfg-options', *TINY_MODEL, *data_root_options(voc_root),
         'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
         'model.backbone.norm_cfg.type=BN',  # SyncBN needs GPUs
-        'model.decode_head.norm_cfg.type=BN', 'default_hooks.logger.interval=1',
-        env=dict(PYTHON=sys.executable, PORT='29533', OMP_NUM_THREADS='1'))
+        'model.decode_head.norm_cfg.type=BN'
+    ]
+    proc = _bash(
+        'tools/dist_train.sh', config('fcn_r101_voc_321_fp32.py'), '2',
+        '--work-dir', str(tmp_path), *options, 'train_cfg.max_iters=1',
+        'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'default_hooks.logger.interval=1', port='29533')
     log = proc.stdout + proc.stderr
     assert 'Distributed training: True' in log
     assert 'GPU number: 2' in log  # mmengine's name for the world size
     assert re.search(r'Iter\(train\) \[1/1\]', log)
     assert (tmp_path / 'iter_1.pth').exists()
+    test = _bash('tools/dist_test.sh', config('fcn_r101_voc_321_fp32.py'),
+                 str(tmp_path / 'iter_1.pth'), '2', '--work-dir',
+                 str(tmp_path / 'test'), *options, port='29534')
+    log = test.stdout + test.stderr
+    assert 'GPU number: 2' in log
+    # 6 val images split over 2 processes, metrics gathered once
+    assert len(_mious(log)) == 1 and re.search(r'Iter\(test\) \[3/3\]', log)

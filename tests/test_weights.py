@@ -2,12 +2,12 @@
 mmengine checkpoints loading under torch >= 2.6 (weights_only)."""
 import pytest
 import torch
-from conftest import TINY_MODEL, config, run_tool
+from conftest import config, run_tool
 
 import fcn_plugin  # noqa: F401
 from fcn_plugin.errors import UserInputError
 from fcn_plugin.weights import convert_fcn_state_dict, load_resnet_state_dict
-from fcn_plugin.weights.build import build_segmentor, load_config
+from fcn_plugin.builder import build_segmentor, load_config
 
 
 @pytest.fixture(scope='module')
@@ -134,15 +134,9 @@ def test_converter_cli_errors(tmp_path):
     assert proc.returncode == 1 and 'cannot read FCN checkpoint' in proc.stderr
 
 
-def test_mmengine_checkpoint_loads_with_weights_only(tmp_path, voc_root):
+def test_mmengine_checkpoint_loads_with_weights_only(tiny_checkpoint):
     """A checkpoint the runner wrote (message hub, numpy scalars, RNG state)
     loads under torch's default weights_only=True once the plugin is in."""
-    run_tool('tools/train.py', config('fcn_r101_voc_321_fp32.py'),
-             '--work-dir', str(tmp_path), '--cfg-options', *TINY_MODEL,
-             f'train_dataloader.dataset.data_root={voc_root}',
-             f'val_dataloader.dataset.data_root={voc_root}',
-             'train_cfg.max_iters=1', 'default_hooks.checkpoint.interval=1',
-             'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
-             'train_dataloader.persistent_workers=False')
-    checkpoint = torch.load(tmp_path / 'iter_1.pth')  # weights_only default
+    checkpoint = torch.load(tiny_checkpoint)  # weights_only=True by default
     assert 'message_hub' in checkpoint and 'random_state' in checkpoint
+    assert checkpoint['meta']['dataset_meta']['classes'][0] == 'background'

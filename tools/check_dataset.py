@@ -20,7 +20,7 @@ from mmengine.utils import ProgressBar
 
 from fcn_plugin.cli import user_errors
 from fcn_plugin.errors import UserInputError
-from fcn_plugin.weights.build import load_config
+from fcn_plugin.builder import load_config
 
 LOADING_STEPS = ('CheckedLoadImageFromFile', 'CheckedLoadAnnotations',
                  'CityscapesLabelIdMap')

@@ -87,7 +87,7 @@ def save_pictures(config, checkpoint, data_root, out_dir, count):
 
     from fcn_plugin.inference import (build_inference_pipeline, predict_file,
                                       side_by_side)
-    from fcn_plugin.weights.build import load_config
+    from fcn_plugin.builder import load_config
     from mmengine.config import DictAction
     options = {k: DictAction._parse_iterable(v)
                for k, v in (o.split('=', 1) for o in SMALL_MODEL)}

@@ -51,7 +51,7 @@ def main(argv=None):
     from mmseg.visualization import SegLocalVisualizer
 
     from fcn_plugin.inference import build_inference_pipeline, predict_file
-    from fcn_plugin.weights.build import load_config
+    from fcn_plugin.builder import load_config
     cfg = load_config(args.config)
     model = init_model(cfg, args.checkpoint, device=args.device)
     pipeline = build_inference_pipeline(cfg)

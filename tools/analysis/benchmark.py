@@ -24,7 +24,7 @@ from mmengine.config import DictAction
 from fcn_plugin import benchmark as bm
 from fcn_plugin.cli import user_errors
 from fcn_plugin.errors import UserInputError
-from fcn_plugin.weights.build import build_segmentor, load_config
+from fcn_plugin.builder import build_segmentor, load_config
 
 
 def parse_args(argv):

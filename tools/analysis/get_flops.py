@@ -17,7 +17,7 @@ from mmengine.analysis import get_model_complexity_info
 from mmengine.config import DictAction
 
 from fcn_plugin.cli import user_errors
-from fcn_plugin.weights.build import build_segmentor, load_config
+from fcn_plugin.builder import build_segmentor, load_config
 
 
 def parse_args(argv):

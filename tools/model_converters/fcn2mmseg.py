@@ -20,7 +20,7 @@ from fcn_plugin.cli import user_errors
 from fcn_plugin.errors import UserInputError
 from fcn_plugin.weights import (convert_fcn_state_dict, load_checkpoint_file,
                                 state_dict_mismatch)
-from fcn_plugin.weights.build import REPO_CONFIGS, build_segmentor, load_config
+from fcn_plugin.builder import REPO_CONFIGS, build_segmentor, load_config
 
 DEFAULT_CONFIGS = {  # num_classes -> the row config the checkpoint belongs to
     21: 'fcn_r101_voc_321.py',

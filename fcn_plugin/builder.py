@@ -4,9 +4,9 @@ import os.path as osp
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from ..errors import UserInputError
+from .errors import UserInputError
 
-REPO_CONFIGS = osp.join(osp.dirname(osp.dirname(osp.dirname(__file__))),
+REPO_CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                         'configs')
 
 
