@@ -94,7 +94,7 @@ def cpu_ddp_options(argv):
     it) and let DDP wrap the CPU model without ``device_ids``. With a GPU,
     nothing changes.
     """
-    launched = any(a in ('--launcher=pytorch', ) for a in argv) or any(
+    launched = '--launcher=pytorch' in argv or any(
         a == '--launcher' and b == 'pytorch' for a, b in zip(argv, argv[1:]))
     import torch
     if not launched or torch.cuda.is_available():
@@ -106,4 +106,18 @@ def cpu_ddp_options(argv):
         '--cfg-options', 'model_wrapper_cfg.type=MMDistributedDataParallel',
         'model_wrapper_cfg.broadcast_buffers=False',
         'model_wrapper_cfg.device_ids=None'
+    ]
+
+
+def drop_training_options(argv):
+    """Let ``tools/test.py`` run without the training data being present.
+
+    mmseg's visualization hook reads ``runner.iter``, which makes mmengine
+    build the train loop, i.e. the train dataset, while testing with
+    ``--show-dir``. Testing needs none of the training settings, so they are
+    removed from the config.
+    """
+    return list(argv) + [
+        '--cfg-options', 'train_dataloader=None', 'train_cfg=None',
+        'optim_wrapper=None', 'param_scheduler=None'
     ]

@@ -57,3 +57,17 @@ def test_speed_tables_script():
     assert float(rows[0][1]) == 0 and float(rows[0][2]) == 100
     assert float(rows[1][1]) < 1e-3  # folding BN changes logits by rounding
     assert 'fastest mode with >= 99.5 % agreement' in out
+
+
+def test_train_iteration_script():
+    proc = run_tool('benchmarks/train_iteration.py', '--batch', '1',
+                    '--iters', '1', '--cpu-dtype', 'float32')
+    rows = re.findall(r'\| (fcn_r101_\S+\.py) \| (\d+x\d+) \| (.+?) \| '
+                      r'([\d.]+) \|', proc.stdout)
+    assert [r[:2] for r in rows] == [
+        ('fcn_r101_voc_321.py', '321x321'),
+        ('fcn_r101_voc_321_fp32.py', '321x321'),
+        ('fcn_r101_cityscapes_256x512.py', '256x512')]
+    assert rows[0][2] == 'MixedPrecisionOptimWrapper (float32)'
+    assert rows[1][2] == 'OptimWrapper'
+    assert all(float(r[3]) > 0 for r in rows)

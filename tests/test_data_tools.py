@@ -131,6 +131,13 @@ def test_infer_writes_overlays(tmp_path, voc_root, tiny_checkpoint):
         written = cv2.imread(str(out / name))
         source = cv2.imread(f'{voc_root}/JPEGImages/{name[:-4]}.jpg')
         assert written.shape == source.shape
+    # mmseg's own --show-dir through our test wrapper
+    show = tmp_path / 'show'
+    run_tool('tools/test.py', str(tiny), tiny_checkpoint, '--show-dir',
+             str(show), '--work-dir', str(tmp_path / 'test'), '--cfg-options',
+             f'test_dataloader.dataset.data_root={voc_root}',
+             'default_hooks.visualization.interval=1')  # as the README says
+    assert len(list(show.rglob('*.png'))) == 6  # one per val image
     missing = run_tool('tools/infer.py', str(tiny), str(tmp_path / 'x.pth'),
                        str(images), '--out', str(out), check=False)
     assert missing.returncode == 1 and 'x.pth does not exist' in missing.stderr

@@ -152,3 +152,31 @@ def test_cityscapes_pipelines_output(cityscapes_root):
     full = _pipeline('fcn_r101_cityscapes_256x512_fullres_test.py',
                      cityscapes_root, 'test_dataloader')[0]
     assert full['data_samples'].metainfo['ori_shape'] == (256, 512)
+
+
+def test_cityscapes_converted_train_id_labels_work(tmp_path, cityscapes_root):
+    """`seg_map_suffix=_gtFine_labelTrainIds.png` (README) reads converted
+    labels unchanged."""
+    import shutil
+
+    import cv2
+    from fcn_plugin.datasets.transforms.cityscapes_label_id_map import \
+        LABEL_ID_TO_TRAIN_ID
+    root = tmp_path / 'cityscapes'
+    shutil.copytree(cityscapes_root, root)
+    lut = np.array(LABEL_ID_TO_TRAIN_ID + (255, ) * (256 - 34), np.uint8)
+    for raw in root.rglob('*_gtFine_labelIds.png'):
+        label = cv2.imread(str(raw), cv2.IMREAD_UNCHANGED)
+        cv2.imwrite(str(raw).replace('_labelIds', '_labelTrainIds'),
+                    lut[label])
+    cfg = load_config('configs/fcn_r101_cityscapes_256x512.py')
+    ds_cfg = cfg.test_dataloader.dataset
+    ds_cfg.data_root = str(root)
+    raw_item = DATASETS.build(ds_cfg)[0]
+    ds_cfg.seg_map_suffix = '_gtFine_labelTrainIds.png'
+    converted = DATASETS.build(ds_cfg)
+    assert converted.get_data_info(0)['seg_map_path'].endswith(
+        '_labelTrainIds.png')
+    item = converted[0]
+    assert np.array_equal(item['data_samples'].gt_sem_seg.data,
+                          raw_item['data_samples'].gt_sem_seg.data)

@@ -8,7 +8,9 @@ All of mmseg's flags work (--work-dir, --out, --show-dir, --cfg-options,
 """
 import sys
 
-from fcn_plugin.cli import cpu_ddp_options, run_mmseg_tool
+from fcn_plugin.cli import (cpu_ddp_options, drop_training_options,
+                            run_mmseg_tool)
 
 if __name__ == '__main__':
-    sys.exit(run_mmseg_tool('test.py', cpu_ddp_options(sys.argv[1:])))
+    sys.exit(run_mmseg_tool(
+        'test.py', cpu_ddp_options(drop_training_options(sys.argv[1:]))))
