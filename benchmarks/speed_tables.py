@@ -27,12 +27,23 @@ from fcn_plugin.builder import build_segmentor, load_config  # noqa
 
 MODES = {  # name -> prepare_model / predict options
     'fp32': dict(),
+    # CUDA runs fp32 convolutions in TF32 by default (cudnn.allow_tf32); the
+    # reference's 2080 Ti has no TF32, so its "fp32" is this mode.
+    'fp32 (TF32 off)': dict(tf32=False),
     'channels-last': dict(channels_last=True),
     'fuse-bn': dict(fuse_bn=True),
     'fuse-bn + channels-last': dict(fuse_bn=True, channels_last=True),
     'amp': dict(amp=True),
+    'amp + channels-last': dict(amp=True, channels_last=True),
     'compile': dict(compile_model=True),
     'compile + fuse-bn': dict(compile_model=True, fuse_bn=True),
+    'amp + compile': dict(amp=True, compile_model=True),
+}
+DEFAULT_MODES = {
+    'cpu': ['fp32', 'channels-last', 'fuse-bn', 'fuse-bn + channels-last',
+            'amp', 'compile', 'compile + fuse-bn'],
+    'cuda': ['fp32 (TF32 off)', 'fp32', 'channels-last', 'fuse-bn', 'amp',
+             'amp + channels-last', 'compile', 'amp + compile'],
 }
 
 
@@ -48,8 +59,12 @@ def parse_args():
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--rounds', type=int, default=3,
                         help='alternating rounds for table (a)')
-    parser.add_argument('--modes', nargs='+', default=list(MODES),
-                        choices=list(MODES))
+    parser.add_argument('--modes', nargs='+', choices=list(MODES),
+                        help='the first is the base of the ratios and '
+                        'differences (default: all but the slow ones for the '
+                        'device; CPU: fp32 first, CUDA: fp32 with TF32 off)')
+    parser.add_argument('--reference-amp', action='store_true',
+                        help='table (a) also compares both models under amp')
     return parser.parse_args()
 
 
@@ -67,28 +82,38 @@ def main():
           f'input 1x3x{args.shape[0]}x{args.shape[1]}; {args.warmup} warm-up, '
           f'{args.iters} timed forwards per trial\n')
 
-    # (a) plugin vs reference, alternating
+    # (a) plugin vs reference, alternating, same precision
+    if device.startswith('cuda'):
+        print(f'fp32 convolutions use TF32: {torch.backends.cudnn.allow_tf32}'
+              ' (PyTorch default)\n')
     ref_fwd = bm.prepare_model(reference, device)
     plugin_fwd = bm.prepare_model(plugin, device)
-    ref_fps, plugin_fps = [], []
-    for _ in range(args.rounds):
-        ref_fps.append(bm.time_fps(ref_fwd, x, args.warmup, args.iters))
-        plugin_fps.append(bm.time_fps(plugin_fwd, x, args.warmup, args.iters))
-    ratio = max(plugin_fps) / max(ref_fps)
-    print('(a) plugin vs plain-PyTorch reference FCN, fp32, best of '
+    print('(a) plugin vs plain-PyTorch reference FCN, best of '
           f'{args.rounds} alternating rounds')
-    print('| model | FPS | ratio |\n|---|---|---|')
-    print(f'| reference (plain PyTorch) | {max(ref_fps):.2f} | 1.00 |')
-    print(f'| fcn_plugin (mmseg) | {max(plugin_fps):.2f} | {ratio:.3f} |\n')
+    print('| precision | reference (plain PyTorch) FPS | fcn_plugin (mmseg) '
+          'FPS | ratio |\n|---|---|---|---|')
+    for amp in [False, True][:1 + args.reference_amp]:
+        ref_fps, plugin_fps = [], []
+        for _ in range(args.rounds):
+            ref_fps.append(bm.time_fps(ref_fwd, x, args.warmup, args.iters,
+                                       amp))
+            plugin_fps.append(bm.time_fps(plugin_fwd, x, args.warmup,
+                                          args.iters, amp))
+        if not amp:
+            ref_fp32_fps = max(ref_fps)
+        print(f'| {"amp" if amp else "fp32"} | {max(ref_fps):.2f} | '
+              f'{max(plugin_fps):.2f} | {max(plugin_fps) / max(ref_fps):.3f} '
+              '|', flush=True)
+    print()
 
-    # (b) + (c) speed-up modes vs plugin fp32
-    expected = bm.predict(plugin_fwd, x)
-    rows, base_fps = [], None
-    for name in args.modes:
+    # (b) + (c) speed-up modes vs the first mode (plugin fp32)
+    modes = args.modes or DEFAULT_MODES[torch.device(device).type]
+    rows, base_fps, expected = [], None, None
+    for name in modes:
         opts = dict(MODES[name])
         amp = opts.pop('amp', False)
         result = {}
-        with bm.peak_memory(device, result):
+        with bm.peak_memory(device, result), bm.tf32(opts.pop('tf32', None)):
             forward = bm.prepare_model(plugin, device, **opts)
             xm = x.contiguous(memory_format=torch.channels_last) \
                 if opts.get('channels_last') else x
@@ -96,14 +121,15 @@ def main():
                       for _ in range(args.repeat))
             out = bm.predict(forward, xm, amp).float()
         base_fps = base_fps or fps
+        expected = out if expected is None else expected
         diff = (out - expected).abs().max().item()
         agree = (out.argmax(1) == expected.argmax(1)).float().mean().item()
-        rows.append((name, fps, fps / base_fps, fps / max(ref_fps), diff,
+        rows.append((name, fps, fps / base_fps, fps / ref_fp32_fps, diff,
                      agree * 100, result['peak_mib']))
         print(f'  measured {name}: {fps:.2f} FPS', flush=True)
-    print('\n(b, c) speed-up modes (plugin; ratios vs plugin fp32 and vs the '
-          'reference fp32)')
-    print('| mode | FPS | vs fp32 | vs reference | max abs logit diff | '
+    print(f'\n(b, c) speed-up modes (plugin; ratios, logit differences and '
+          f'agreement vs plugin {modes[0]}; speed also vs the reference fp32)')
+    print(f'| mode | FPS | vs {modes[0]} | vs reference | max abs logit diff | '
           'pred. agreement | peak memory |')
     print('|---|---|---|---|---|---|---|')
     for name, fps, r_base, r_ref, diff, agree, mem in rows:

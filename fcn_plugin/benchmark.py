@@ -12,6 +12,7 @@ import time
 
 import torch
 import torch.nn.functional as F
+from mmengine.model import revert_sync_batchnorm
 
 
 def synchronize(device):
@@ -25,7 +26,9 @@ def prepare_model(model, device, channels_last=False, fuse_bn=False,
 
     Returns a function ``inputs -> 1/8-resolution logits``.
     """
-    model = copy.deepcopy(model).eval().to(device)
+    # one process, as mmengine's Runner does when not distributed: SyncBN ->
+    # BatchNorm (same maths in eval, less Python per layer)
+    model = revert_sync_batchnorm(copy.deepcopy(model)).eval().to(device)
     if fuse_bn:  # fold eval-mode BatchNorm into the preceding convolution
         from mmcv.cnn import fuse_conv_bn
         model = fuse_conv_bn(model)
@@ -62,16 +65,50 @@ def predict(forward, x, amp=False):
                              align_corners=True)
 
 
-def time_fps(forward, x, warmup=10, iters=300, amp=False):
-    """One trial: images per second over ``iters`` timed forwards."""
+def time_fps(forward, x, warmup=10, iters=300, amp=False, report=None,
+             report_every=30.0):
+    """One trial: images per second over ``iters`` timed forwards.
+
+    ``report(done, total)``, if given, is called at most every
+    ``report_every`` seconds during the timed loop (progress on slow
+    devices; one clock read per forward, nothing else).
+    """
     for _ in range(warmup):
         predict(forward, x, amp)
     synchronize(x.device)
-    start = time.perf_counter()
-    for _ in range(iters):
+    start = last = time.perf_counter()
+    for i in range(iters):
         predict(forward, x, amp)
+        if report is not None and time.perf_counter() - last > report_every:
+            last = time.perf_counter()
+            report(i + 1, iters)
     synchronize(x.device)
     return iters * x.shape[0] / (time.perf_counter() - start)
+
+
+def seconds_per_forward(forward, x, amp=False):
+    """Time one forward (after one untimed): for duration estimates."""
+    predict(forward, x, amp)
+    synchronize(x.device)
+    start = time.perf_counter()
+    predict(forward, x, amp)
+    synchronize(x.device)
+    return time.perf_counter() - start
+
+
+@contextlib.contextmanager
+def tf32(enabled=None):
+    """Allow (True) or forbid (False) TF32 in CUDA convs and matmuls inside
+    the block; ``None`` keeps PyTorch's setting. No effect on CPU."""
+    if enabled is None:
+        yield
+        return
+    saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = enabled
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
 
 
 @contextlib.contextmanager

@@ -3,15 +3,22 @@ plugin imported, and turn user mistakes into one-line messages (exit code 1).
 
 Set ``FCN_PLUGIN_DEBUG=1`` to see the full traceback instead.
 """
+import argparse
 import contextlib
 import os
 import os.path as osp
 import runpy
 import sys
+import warnings
 
 from .errors import UserInputError
 
 _PREFIX = f'{UserInputError.__module__}.{UserInputError.__name__}: '
+# Upstream warnings every run prints that tell a user nothing actionable:
+# mmseg builds its loss through its own deprecated helper, and its
+# visualization hook warns whenever drawing is off (the default).
+UPSTREAM_NOISE = (r'``build_loss`` would be deprecated soon',
+                  r'The draw is False')
 
 
 def mmseg_tool_path(relative):
@@ -59,10 +66,47 @@ def user_errors():
         sys.exit(1)
 
 
-def run_mmseg_tool(relative, argv):
-    """Run ``mmseg/.mim/tools/<relative>`` as ``__main__`` with ``argv``."""
-    import fcn_plugin  # noqa: F401  (registry + torch.load compatibility)
+def check_device(device):
+    """A CUDA device asked for on a machine without one is a user error."""
+    import torch
+    if str(device).startswith('cuda') and not torch.cuda.is_available():
+        raise UserInputError(
+            f'--device {device}: no CUDA device is available here (torch '
+            f'{torch.__version__}); use --device cpu')
+
+
+def check_user_options(argv):
+    """Load the config named in ``argv`` and check its ``--cfg-options``:
+    one ``warning:`` line per no-op key, an error for a late failure."""
+    if {'-h', '--help'} & set(argv):
+        return
+    from mmengine.config import DictAction
+
+    from .builder import load_config
+    from .config_checks import check_cfg_options
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument('config')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args, _ = parser.parse_known_args(argv)
+    if not args.cfg_options:
+        load_config(args.config)  # a missing file: one line, right away
+        return
+    for warning in check_cfg_options(load_config(args.config),
+                                     args.cfg_options):
+        print(f'warning: {warning}', file=sys.stderr)
+
+
+def run_mmseg_tool(relative, argv, user_argv=None):
+    """Run ``mmseg/.mim/tools/<relative>`` as ``__main__`` with ``argv``.
+
+    ``user_argv`` (what the user typed, before our additions) is checked
+    first (:func:`check_user_options`).
+    """
+    import fcn_plugin  # noqa: F401  (registry, mmcv-lite, torch.load)
+    for message in UPSTREAM_NOISE:
+        warnings.filterwarnings('ignore', message=message)
     with user_errors():
+        check_user_options(argv if user_argv is None else user_argv)
         path = mmseg_tool_path(relative)
         sys.argv = [path, *argv]
         runpy.run_path(path, run_name='__main__')
@@ -89,9 +133,10 @@ def cpu_ddp_options(argv):
     """Make ``--launcher pytorch`` work on a machine without CUDA (gloo).
 
     mmengine 0.10.7's pytorch launcher calls ``torch.cuda.set_device`` and
-    wraps the model with ``device_ids=[LOCAL_RANK]``; both fail on CPU. When
-    no GPU is present, start the gloo process group here (mmengine then keeps
-    it) and let DDP wrap the CPU model without ``device_ids``. With a GPU,
+    wraps the model with ``device_ids=[LOCAL_RANK]``; both fail on CPU, and
+    DDP refuses SyncBN on CPU. When no GPU is present, start the gloo process
+    group here (mmengine then keeps it) and wrap the model with
+    ``CPUDistributedDataParallel`` (plain BN, no device ids). With a GPU,
     nothing changes.
     """
     launched = '--launcher=pytorch' in argv or any(
@@ -103,9 +148,8 @@ def cpu_ddp_options(argv):
     if not dist.is_initialized():
         dist.init_process_group(backend='gloo')  # env:// set by torchrun
     return list(argv) + [
-        '--cfg-options', 'model_wrapper_cfg.type=MMDistributedDataParallel',
-        'model_wrapper_cfg.broadcast_buffers=False',
-        'model_wrapper_cfg.device_ids=None'
+        '--cfg-options', 'model_wrapper_cfg.type=CPUDistributedDataParallel',
+        'model_wrapper_cfg.broadcast_buffers=False'
     ]
 
 

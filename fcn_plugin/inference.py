@@ -1,29 +1,6 @@
-"""Predict on image files with a config's test pipeline minus its label steps.
-
-mmseg's ``inference_model`` and ``MMSegInferencer`` look for the stock
-``LoadImageFromFile`` / ``LoadAnnotations`` names and would run our
-label-only steps (``CityscapesLabelIdMap``, ...) on images without labels.
-"""
+"""Pictures of predictions: class-index maps in colour, side by side."""
 import mmcv
 import numpy as np
-from mmcv.transforms import Compose
-from mmengine.dataset import pseudo_collate
-
-LABEL_STEPS = ('LoadAnnotations', 'CheckedLoadAnnotations',
-               'CityscapesLabelIdMap', 'EvaluateAtResizedShape')
-
-
-def build_inference_pipeline(cfg):
-    """The test pipeline of ``cfg`` without the steps that need a label."""
-    steps = [dict(step) for step in cfg.test_dataloader.dataset.pipeline
-             if step['type'] not in LABEL_STEPS]
-    return Compose(steps)
-
-
-def predict_file(model, pipeline, path):
-    """Return the ``SegDataSample`` (``pred_sem_seg`` at the image's size)."""
-    data = pipeline(dict(img_path=path))
-    return model.test_step(pseudo_collate([data]))[0]
 
 
 def colorize(label, palette):

@@ -22,10 +22,10 @@ def config(name):
     return osp.join(REPO, 'configs', name)
 
 
-def run_tool(*args, check=True, timeout=900, env=None):
-    """Run ``python tools/<args>`` from the repo root; return the process."""
+def run_tool(*args, check=True, timeout=900, env=None, cwd=REPO):
+    """Run ``python tools/<args>`` (from the repo root); return the process."""
     full_env = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
-    proc = subprocess.run([sys.executable, *args], cwd=REPO, env=full_env,
+    proc = subprocess.run([sys.executable, *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f'{args} exited {proc.returncode}:\n'

@@ -73,8 +73,9 @@ def test_mmseg_aug_layout_falls_back_to_segmentation_class(tmp_path,
 def test_truncated_image(tmp_path, voc_copy):
     path = voc_copy / 'JPEGImages/2007_000004.jpg'
     path.write_bytes(path.read_bytes()[:200])
-    _assert_one_line_error(_train(voc_copy, tmp_path), 'cannot read image',
-                           '2007_000004.jpg')
+    _assert_one_line_error(_train(voc_copy, tmp_path), 'cannot load image',
+                           '2007_000004.jpg', 'failed to load image',
+                           'truncated')
 
 
 def test_label_size_differs_from_image(tmp_path, voc_copy):

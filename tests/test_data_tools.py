@@ -5,7 +5,7 @@ import shutil
 import cv2
 import numpy as np
 import pytest
-from conftest import config, run_tool
+from conftest import TINY_MODEL, config, run_tool
 from PIL import Image
 
 
@@ -32,20 +32,42 @@ def test_check_dataset_lists_every_problem(tmp_path, voc_root):
     label[0, 0] = 77
     cv2.imwrite(str(seg / '2007_000002.png'), label)
     (root / 'JPEGImages/2007_000003.jpg').write_bytes(b'\xff\xd8garbage')
-    proc = run_tool('tools/check_dataset.py', config('fcn_r101_voc_321.py'),
-                    '--data-root', str(root), '--splits', 'train',
-                    check=False)
-    assert proc.returncode == 1
-    assert '3 problem(s)' in proc.stdout
-    assert '2007_000001.png is 5x5 but its image' in proc.stdout
-    assert '2007_000002.png holds values [77]' in proc.stdout
-    assert 'cannot read image' in proc.stdout and '2007_000003.jpg' in \
-        proc.stdout
-    assert 'FAILED: 3 problem(s)' in proc.stdout
-    (root / 'SegmentationClassAug/2007_000004.png').unlink()
+    # 1 image and 3 labels missing, in the train split; 1 label in val
+    (root / 'JPEGImages/2007_000004.jpg').unlink()
+    for i in (5, 6, 7, 26):
+        (seg / f'2007_{i:06d}.png').unlink()
     proc = run_tool('tools/check_dataset.py', config('fcn_r101_voc_321.py'),
                     '--data-root', str(root), check=False)
-    assert proc.returncode == 1 and '1 of 24 label files' in proc.stdout
+    out = proc.stdout
+    assert proc.returncode == 1
+    assert 'train: 23 images, 21 labels of 24 listed' in out
+    assert 'train' in out and '7 problem(s):' in out
+    assert '2007_000001.png is 5x5 but its image' in out
+    assert '2007_000002.png holds values [77]' in out
+    assert 'cannot read image' in out and '2007_000003.jpg' in out
+    assert 'missing image' in out and '2007_000004.jpg' in out
+    for i in (5, 6, 7):
+        assert f'missing label {seg}/2007_{i:06d}.png' in out
+    assert 'val: 6 images, 5 labels of 6 listed' in out
+    assert 'FAILED: 8 problem(s)' in out  # every problem of every split
+    assert '--cfg-options' not in proc.stderr
+
+
+def test_check_dataset_options_and_nested_root(tmp_path, voc_root):
+    devkit = tmp_path / 'VOCdevkit'
+    devkit.mkdir()
+    shutil.copytree(voc_root, devkit / 'VOC2012')
+    proc = run_tool('tools/check_dataset.py', config('fcn_r101_voc_321.py'),
+                    '--splits', 'val', '--cfg-options',
+                    f'val_dataloader.dataset.data_root={devkit}', check=False)
+    assert proc.returncode == 1
+    assert f'It is in {devkit}/VOC2012: set data_root={devkit}/VOC2012' in \
+        proc.stdout
+    assert 'prepare_voc_aug' not in proc.stdout  # not the advice here
+    ok = run_tool('tools/check_dataset.py', config('fcn_r101_voc_321.py'),
+                  '--splits', 'val', '--cfg-options',
+                  f'val_dataloader.dataset.data_root={devkit}/VOC2012')
+    assert 'val: 6 images, 6 labels' in ok.stdout and 'OK' in ok.stdout
 
 
 @pytest.fixture
@@ -90,12 +112,27 @@ def test_prepare_voc_aug_builds_trainaug(voc_and_sbd):
     run_tool('tools/prepare_voc_aug.py', str(devkit), str(sbd),
              '--expected-size', '6')
     ids = (voc / 'ImageSets/Segmentation/trainaug.txt').read_text().split()
-    assert sorted(ids) == ['a1', 'a2', 'a3', 's1', 's2', 's3']  # no val ids
+    assert ids == ['a1', 'a2', 'a3', 's1', 's2', 's3']  # sorted, no val ids
     aug = voc / 'SegmentationClassAug'
     assert np.unique(np.array(Image.open(aug / 's1.png'))).tolist() == [5]
     a2 = np.array(Image.open(aug / 'a2.png'))  # from VOC's palette PNG
     assert a2.tolist() == np.eye(8, 10, dtype=np.uint8).tolist()
     assert np.unique(np.array(Image.open(aug / 'a1.png'))).tolist() == [5]
+
+
+def test_prepare_voc_aug_bad_mat_leaves_nothing(voc_and_sbd):
+    from scipy.io import savemat
+    devkit, sbd, voc = voc_and_sbd
+    savemat(sbd / 'dataset/cls/s3.mat', {'GTinst': {'Segmentation': [1]}})
+    proc = run_tool('tools/prepare_voc_aug.py', str(devkit), str(sbd),
+                    '--expected-size', '6', check=False)
+    assert proc.returncode == 1 and 'Traceback' not in proc.stderr
+    error = proc.stderr.strip().splitlines()[-1]
+    assert error.startswith('error: cannot convert') and 's3.mat' in error
+    assert "KeyError: 'GTcls'" in error and 'Nothing was written' in error
+    assert not (voc / 'SegmentationClassAug').exists()
+    assert not (voc / 'SegmentationClassAug.partial').exists()
+    assert not (voc / 'ImageSets/Segmentation/trainaug.txt').exists()
 
 
 def test_prepare_voc_aug_missing_inputs(voc_and_sbd):
@@ -115,29 +152,41 @@ def test_infer_writes_overlays(tmp_path, voc_root, tiny_checkpoint):
     images.mkdir()
     for name in ('2007_000000.jpg', '2007_000001.jpg'):
         shutil.copy(f'{voc_root}/JPEGImages/{name}', images)
+    # same stem, another format: both outputs are kept
+    cv2.imwrite(str(images / '2007_000000.png'),
+                cv2.imread(f'{voc_root}/JPEGImages/2007_000001.jpg'))
     (images / 'notes.txt').write_text('not an image')
-    # infer.py has no --cfg-options: give it a config with the tiny model
-    tiny = tmp_path / 'tiny.py'
-    tiny.write_text(
-        f"_base_ = {config('fcn_r101_voc_321.py')!r}\n"
-        "model = dict(backbone=dict(depth=18, base_channels=16, "
-        "stem_channels=16, init_cfg=None), decode_head=dict(in_channels=128, "
-        "channels=32))\n")
     out = tmp_path / 'out'
-    proc = run_tool('tools/infer.py', str(tiny), tiny_checkpoint, str(images),
-                    '--out', str(out))
-    assert 'wrote 2 overlay(s)' in proc.stdout
-    for name in ('2007_000000.png', '2007_000001.png'):
-        written = cv2.imread(str(out / name))
-        source = cv2.imread(f'{voc_root}/JPEGImages/{name[:-4]}.jpg')
-        assert written.shape == source.shape
+    # the model was trained with the tiny-model options: give the same ones
+    proc = run_tool('tools/infer.py', config('fcn_r101_voc_321.py'),
+                    tiny_checkpoint, str(images), '--out', str(out),
+                    '--cfg-options', *TINY_MODEL)
+    assert 'wrote 3 overlay(s)' in proc.stdout
+    assert sorted(p.name for p in (out / 'vis').iterdir()) == [
+        '2007_000000.jpg', '2007_000000.png', '2007_000001.jpg']
+    assert len(list((out / 'pred').iterdir())) == 3
+    for name, source in (('2007_000000.jpg', '2007_000000.jpg'),
+                         ('2007_000000.png', '2007_000001.jpg')):
+        written = cv2.imread(str(out / 'vis' / name))
+        assert written.shape == cv2.imread(f'{voc_root}/JPEGImages/'
+                                           f'{source}').shape
     # mmseg's own --show-dir through our test wrapper
     show = tmp_path / 'show'
-    run_tool('tools/test.py', str(tiny), tiny_checkpoint, '--show-dir',
-             str(show), '--work-dir', str(tmp_path / 'test'), '--cfg-options',
+    run_tool('tools/test.py', config('fcn_r101_voc_321.py'), tiny_checkpoint,
+             '--show-dir', str(show), '--work-dir', str(tmp_path / 'test'),
+             '--cfg-options', *TINY_MODEL,
              f'test_dataloader.dataset.data_root={voc_root}',
              'default_hooks.visualization.interval=1')  # as the README says
     assert len(list(show.rglob('*.png'))) == 6  # one per val image
-    missing = run_tool('tools/infer.py', str(tiny), str(tmp_path / 'x.pth'),
-                       str(images), '--out', str(out), check=False)
-    assert missing.returncode == 1 and 'x.pth does not exist' in missing.stderr
+    missing = run_tool('tools/infer.py', config('fcn_r101_voc_321.py'),
+                       str(tmp_path / 'x.pth'), str(images), '--out',
+                       str(out), '--cfg-options', *TINY_MODEL, check=False)
+    assert missing.returncode == 1
+    assert 'checkpoint not found: ' + str(tmp_path / 'x.pth') in \
+        missing.stderr
+    no_cuda = run_tool('tools/infer.py', config('fcn_r101_voc_321.py'),
+                       tiny_checkpoint, str(images), '--out', str(out),
+                       '--device', 'cuda:0', check=False)
+    assert no_cuda.returncode == 1 and 'Traceback' not in no_cuda.stderr
+    assert 'error: --device cuda:0: no CUDA device is available here' in \
+        no_cuda.stderr

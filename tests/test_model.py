@@ -47,6 +47,13 @@ def test_pytorch_auto_drive_checkpoint_gives_identical_logits(
                   'lr_scheduler': {'last_epoch': 3}}
     model, out = _convert_and_load(tmp_path, checkpoint, 'pad_fcn')
     assert 'fits fcn_r101_voc_321.py' in out
+    # --config means "check against this config as it is"
+    wrong = run_tool('tools/model_converters/fcn2mmseg.py',
+                     str(tmp_path / 'pad_fcn.pt'), str(tmp_path / 'c.pth'),
+                     '--config', config('fcn_r101_cityscapes_256x512.py'),
+                     check=False)
+    assert wrong.returncode == 1 and not (tmp_path / 'c.pth').exists()
+    assert '21-class checkpoint for a 19-class config' in wrong.stderr
     _assert_same_logits(model, x, expected)
     # inference path: logits upsampled with align_corners=True like the reference
     with torch.no_grad():
@@ -120,10 +127,10 @@ def test_every_registered_name_builds(tmp_path, voc_root, cityscapes_root):
         type='CityscapesLabelIdDataset', data_root=cityscapes_root,
         data_prefix=dict(img_path='leftImg8bit/train',
                          seg_map_path='gtFine/train')))) == 4
-    for name in ('CheckedLoadImageFromFile', 'CheckedLoadAnnotations',
-                 'CityscapesLabelIdMap', 'EvaluateAtResizedShape',
+    for name in ('CheckedLoadAnnotations', 'CityscapesLabelIdMap',
                  'PadImageForTest', 'RandomScale'):
         assert TRANSFORMS.build(dict(type=name))
+    assert TRANSFORMS.build(dict(type='EvaluateAtScale', scale=(8, 4)))
     model = torch.nn.Linear(2, 2)
     wrapper = OPTIM_WRAPPERS.build(dict(
         type='MixedPrecisionOptimWrapper',

@@ -99,10 +99,30 @@ def test_pad_image_for_test_pads_right_bottom_and_records_padding():
     assert out['gt_seg_map'].shape == (375, 500)  # label is not padded
 
 
-def test_evaluate_at_resized_shape_sets_ori_shape():
-    t = TRANSFORMS.build(dict(type='EvaluateAtResizedShape'))
-    out = t(dict(ori_shape=(1024, 2048), img_shape=(512, 1024)))
+def test_evaluate_at_scale_resizes_label_as_mmcv_resize():
+    rng = np.random.default_rng(0)
+    label = rng.integers(0, 19, (1024, 2048)).astype(np.uint8)
+    t = TRANSFORMS.build(dict(type='EvaluateAtScale', scale=(1024, 512)))
+    out = t(dict(gt_seg_map=label.copy(), ori_shape=(1024, 2048),
+                 img_shape=(512, 1024)))
     assert out['ori_shape'] == (512, 1024)
+    resize = TRANSFORMS.build(dict(type='Resize', scale=(1024, 512),
+                                   keep_ratio=False))
+    expected = resize(dict(img=np.zeros((1024, 2048, 3), np.uint8),
+                           gt_seg_map=label.copy(),
+                           seg_fields=['gt_seg_map']))['gt_seg_map']
+    assert expected.shape == (512, 1024)
+    assert np.array_equal(out['gt_seg_map'], expected)
+    # no label (inference): predictions stay at the input image's size
+    assert t(dict(ori_shape=(1024, 2048)))['ori_shape'] == (1024, 2048)
+
+
+def test_label_steps_do_nothing_without_a_label():
+    results = dict(img=np.zeros((4, 6, 3), np.uint8), ori_shape=(4, 6))
+    for step in (dict(type='CheckedLoadAnnotations', num_classes=21),
+                 dict(type='CityscapesLabelIdMap')):
+        out = TRANSFORMS.build(step)(dict(results))
+        assert 'gt_seg_map' not in out and out['ori_shape'] == (4, 6)
 
 
 def _pipeline(cfg_name, root, key='train_dataloader'):
@@ -152,6 +172,21 @@ def test_cityscapes_pipelines_output(cityscapes_root):
     full = _pipeline('fcn_r101_cityscapes_256x512_fullres_test.py',
                      cityscapes_root, 'test_dataloader')[0]
     assert full['data_samples'].metainfo['ori_shape'] == (256, 512)
+
+
+def test_cityscapes_test_label_is_the_reference_one(cityscapes_root):
+    """Raw ids -> train ids, then NEAREST to 512x1024 (the reference's
+    order: resize image and label together, map ids): the same pixels."""
+    import cv2
+    from fcn_plugin.datasets.transforms.cityscapes_label_id_map import \
+        LABEL_ID_TO_TRAIN_ID
+    ds = _pipeline('fcn_r101_cityscapes_256x512.py', cityscapes_root,
+                   'test_dataloader')
+    raw = cv2.imread(ds.get_data_info(0)['seg_map_path'], cv2.IMREAD_UNCHANGED)
+    resized = cv2.resize(raw, (1024, 512), interpolation=cv2.INTER_NEAREST)
+    lut = np.array(LABEL_ID_TO_TRAIN_ID + (255, ) * (256 - 34), np.uint8)
+    assert np.array_equal(ds[0]['data_samples'].gt_sem_seg.data[0].numpy(),
+                          lut[resized])
 
 
 def test_cityscapes_converted_train_id_labels_work(tmp_path, cityscapes_root):

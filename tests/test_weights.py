@@ -49,20 +49,29 @@ def test_imagenet_init_mmpretrain_format(tmp_path, r101_backbone):
                        state['layer4.2.bn3.weight'])
 
 
-def test_imagenet_init_runs_through_model_init_weights(tmp_path):
+@pytest.mark.parametrize('fmt', ['torchvision', 'mmpretrain'])
+def test_imagenet_init_runs_through_model_init_weights(tmp_path, fmt):
     """The config's init_cfg path: the whole segmentor's init_weights loads
-    the file and nothing re-initialises the backbone afterwards."""
+    the file (either format, told apart by its keys) and nothing
+    re-initialises the backbone afterwards."""
     cfg = load_config(config('fcn_r101_voc_321_fp32.py'))
     cfg.model.backbone.update(depth=18, base_channels=16, stem_channels=16)
     cfg.model.decode_head.update(in_channels=128, channels=32)
     model = build_segmentor(cfg)
     state = _torchvision_classifier_state(model.backbone, seed=2)
-    path = tmp_path / 'r18.pth'
+    if fmt == 'mmpretrain':  # what mmpretrain's ImageClassifier saves
+        state = {'meta': {'mmpretrain_version': '1.2.0'}, 'state_dict': {
+            ('head.' + k if k.startswith('fc.') else 'backbone.' + k): v
+            for k, v in state.items()}}
+    path = tmp_path / f'r18_{fmt}.pth'
     torch.save(state, path)
     model.backbone.init_cfg['checkpoint'] = str(path)
     model.init_weights()
+    expected = state.get('state_dict', state)
+    key = 'backbone.layer1.0.conv1.weight' if fmt == 'mmpretrain' \
+        else 'layer1.0.conv1.weight'
     assert torch.equal(model.backbone.state_dict()['layer1.0.conv1.weight'],
-                       state['layer1.0.conv1.weight'])
+                       expected[key])
 
 
 def test_imagenet_missing_file_says_how_to_fix(r101_backbone):

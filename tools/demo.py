@@ -83,17 +83,15 @@ def plot_curves(train_dir, out_file):
 
 def save_pictures(config, checkpoint, data_root, out_dir, count):
     import mmcv
-    from mmseg.apis import init_model
-
-    from fcn_plugin.inference import (build_inference_pipeline, predict_file,
-                                      side_by_side)
-    from fcn_plugin.builder import load_config
     from mmengine.config import DictAction
+
+    from fcn_plugin.builder import load_config  # before mmseg (mmcv-lite)
+    from fcn_plugin.inference import side_by_side
+    from mmseg.apis import inference_model, init_model
     options = {k: DictAction._parse_iterable(v)
                for k, v in (o.split('=', 1) for o in SMALL_MODEL)}
     cfg = load_config(osp.join(REPO, config), options)
-    model = init_model(cfg, checkpoint, device='cpu')
-    pipeline = build_inference_pipeline(cfg)
+    model = init_model(cfg, checkpoint, device='cpu')  # mmseg's own API
     palette = model.dataset_meta['palette']
     with open(osp.join(data_root, 'ImageSets/Segmentation/val.txt')) as f:
         ids = [line.strip() for line in f][:count]
@@ -103,7 +101,7 @@ def save_pictures(config, checkpoint, data_root, out_dir, count):
         img = osp.join(data_root, 'JPEGImages', name + '.jpg')
         gt = mmcv.imread(osp.join(data_root, 'SegmentationClassAug',
                                   name + '.png'), flag='unchanged')
-        pred = predict_file(model, pipeline, img).pred_sem_seg.data[0].numpy()
+        pred = inference_model(model, img).pred_sem_seg.data[0].numpy()
         out = osp.join(out_dir, f'{name}.png')
         mmcv.imwrite(side_by_side(img, gt, pred, palette)[..., ::-1], out)
         written.append(out)

@@ -1,18 +1,23 @@
 #!/usr/bin/env python
-"""Segment your own images: colour overlays with mmseg's visualizer.
+"""Segment your own images: mmseg's MMSegInferencer with the plugin loaded.
+
+Writes colour overlays to OUT/vis/<input file name> and class-index maps
+(predictions at the input image's size) to OUT/pred/:
 
     python tools/infer.py configs/fcn_r101_voc_321.py CHECKPOINT photo.jpg --out out/
     python tools/infer.py configs/fcn_r101_cityscapes_256x512.py CHECKPOINT imgs/ --out out/
+
+Give the same --cfg-options the model was trained with (e.g. a smaller
+backbone); a checkpoint that does not fit the config stops with a message.
 """
 import argparse
 import os
 import os.path as osp
 import sys
 
-import mmcv
-from mmengine.utils import track_iter_progress
+from mmengine.config import DictAction
 
-from fcn_plugin.cli import user_errors
+from fcn_plugin.cli import check_device, user_errors
 from fcn_plugin.errors import UserInputError
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
@@ -26,6 +31,8 @@ def parse_args(argv):
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument('--device', default='cpu', help='cpu or cuda:0')
     parser.add_argument('--opacity', type=float, default=0.5)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='the options the model was trained with')
     return parser.parse_args(argv)
 
 
@@ -45,26 +52,18 @@ def list_images(path):
 def main(argv=None):
     args = parse_args(argv)
     images = list_images(args.images)
-    if not osp.isfile(args.checkpoint):
-        raise UserInputError(f'checkpoint {args.checkpoint} does not exist')
-    from mmseg.apis import init_model
-    from mmseg.visualization import SegLocalVisualizer
+    check_device(args.device)
+    import fcn_plugin  # noqa: F401  (before mmseg's models: mmcv-lite)
+    from mmseg.apis import MMSegInferencer
 
-    from fcn_plugin.inference import build_inference_pipeline, predict_file
     from fcn_plugin.builder import load_config
-    cfg = load_config(args.config)
-    model = init_model(cfg, args.checkpoint, device=args.device)
-    pipeline = build_inference_pipeline(cfg)
-    visualizer = SegLocalVisualizer(alpha=args.opacity)
-    visualizer.dataset_meta = model.dataset_meta
-    os.makedirs(args.out, exist_ok=True)
-    for path in track_iter_progress(images):
-        result = predict_file(model, pipeline, path)
-        name = osp.splitext(osp.basename(path))[0] + '.png'
-        visualizer.add_datasample(
-            name, mmcv.imread(path, channel_order='rgb'), result,
-            draw_gt=False, show=False, out_file=osp.join(args.out, name))
-    print(f'\nwrote {len(images)} overlay(s) to {args.out}')
+    cfg = load_config(args.config, args.cfg_options)
+    inferencer = MMSegInferencer(model=cfg, weights=args.checkpoint,
+                                 device=args.device)
+    # file names keep their extension: a.jpg and a.png are two overlays
+    inferencer(images, out_dir=args.out, opacity=args.opacity)
+    print(f'\nwrote {len(images)} overlay(s) to {osp.join(args.out, "vis")} '
+          f'and class-index maps to {osp.join(args.out, "pred")}')
     return 0
 
 

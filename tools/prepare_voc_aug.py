@@ -46,6 +46,26 @@ def read_ids(path):
         return [line.strip() for line in f if line.strip()]
 
 
+def convert_label(name, sbd_set, sbd, voc, out_dir, converter):
+    """Write ``out_dir/<name>.png`` from SBD's .mat or VOC's palette PNG."""
+    if name in sbd_set:
+        mat = osp.join(sbd, 'cls', name + '.mat')
+        try:
+            converter['convert_mat'](name + '.mat', osp.join(sbd, 'cls'),
+                                     out_dir)
+        except Exception as exc:  # noqa: BLE001 - named, nothing kept
+            raise UserInputError(
+                f'cannot convert {mat} ({type(exc).__name__}: {exc}): an SBD '
+                "class label holds a 'GTcls' struct; is the file truncated or "
+                'from another folder (inst/)? Re-extract benchmark.tgz. '
+                'Nothing was written.') from exc
+    else:  # palette PNG: its pixel values are the class indices
+        label = np.asarray(Image.open(
+            osp.join(voc, 'SegmentationClass', name + '.png')))
+        Image.fromarray(label.astype(np.uint8)).save(
+            osp.join(out_dir, name + '.png'))
+
+
 def main(argv=None):
     args = parse_args(argv)
     voc = osp.join(args.devkit, 'VOC2012')
@@ -55,10 +75,12 @@ def main(argv=None):
     voc_val = read_ids(osp.join(sets, 'val.txt'))
     sbd_ids = read_ids(osp.join(sbd, 'train.txt')) + read_ids(
         osp.join(sbd, 'val.txt'))
-    # mmseg's own list logic (sorted, duplicates and val ids removed)
+    # mmseg's own list logic (duplicates and val ids removed)
     converter = runpy.run_path(
         mmseg_tool_path('dataset_converters/voc_aug.py'))
-    trainaug = converter['generate_aug_list'](voc_train + sbd_ids, voc_val)
+    # sorted: mmseg's list is a set difference, in a new order every run
+    trainaug = sorted(converter['generate_aug_list'](voc_train + sbd_ids,
+                                                     voc_val))
     if len(trainaug) != args.expected_size:
         raise UserInputError(
             f'trainaug would have {len(trainaug)} ids, expected '
@@ -81,21 +103,24 @@ def main(argv=None):
                 f'{", ".join(ids[:5])}). Nothing was written.')
 
     out_dir = osp.join(voc, 'SegmentationClassAug')
-    os.makedirs(out_dir, exist_ok=True)
-    print(f'converting {len(trainaug) - len(from_voc)} SBD labels, copying '
-          f'{len(from_voc)} VOC train labels -> {out_dir}')
-    for name in track_iter_progress(trainaug):
-        out = osp.join(out_dir, name + '.png')
-        if osp.isfile(out):
-            continue  # never overwrite what is there
-        if name in sbd_set:
-            converter['convert_mat'](name + '.mat', osp.join(sbd, 'cls'),
-                                     out_dir)
-        else:  # palette PNG: its pixel values are the class indices
-            label = np.asarray(Image.open(
-                osp.join(voc, 'SegmentationClass', name + '.png')))
-            Image.fromarray(label.astype(np.uint8)).save(out + '.tmp.png')
-            shutil.move(out + '.tmp.png', out)
+    todo = [i for i in trainaug
+            if not osp.isfile(osp.join(out_dir, i + '.png'))]  # keep those
+    print(f'converting {len(todo)} labels ({len(trainaug) - len(todo)} '
+          f'already in {out_dir}): SBD .mat and VOC train PNGs')
+    # Everything is written to a staging folder first and moved into place
+    # only when all of it converted: an error leaves nothing half-done.
+    staging = out_dir + '.partial'
+    shutil.rmtree(staging, ignore_errors=True)
+    os.makedirs(staging)
+    try:
+        for name in track_iter_progress(todo):
+            convert_label(name, sbd_set, sbd, voc, staging, converter)
+        os.makedirs(out_dir, exist_ok=True)
+        for name in todo:
+            os.replace(osp.join(staging, name + '.png'),
+                       osp.join(out_dir, name + '.png'))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     with open(osp.join(sets, 'trainaug.txt.tmp'), 'w') as f:
         f.writelines(i + '\n' for i in trainaug)
     os.replace(osp.join(sets, 'trainaug.txt.tmp'),

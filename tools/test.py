@@ -13,4 +13,5 @@ from fcn_plugin.cli import (cpu_ddp_options, drop_training_options,
 
 if __name__ == '__main__':
     sys.exit(run_mmseg_tool(
-        'test.py', cpu_ddp_options(drop_training_options(sys.argv[1:]))))
+        'test.py', cpu_ddp_options(drop_training_options(sys.argv[1:])),
+        user_argv=sys.argv[1:]))

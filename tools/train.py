@@ -14,4 +14,5 @@ from fcn_plugin.cli import amp_to_cfg_options, cpu_ddp_options, run_mmseg_tool
 
 if __name__ == '__main__':
     sys.exit(run_mmseg_tool(
-        'train.py', cpu_ddp_options(amp_to_cfg_options(sys.argv[1:]))))
+        'train.py', cpu_ddp_options(amp_to_cfg_options(sys.argv[1:])),
+        user_argv=sys.argv[1:]))

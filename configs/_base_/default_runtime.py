@@ -1,5 +1,7 @@
 custom_imports = dict(imports=['fcn_plugin'], allow_failed_imports=False)
 default_scope = 'mmseg'
+# mmengine's Runner; the environment and config dump go to the log file only
+runner_type = 'ConciseConsoleRunner'
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

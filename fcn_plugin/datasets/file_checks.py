@@ -2,8 +2,11 @@
 
 A missing image hours into training is the worst way to learn about it, so
 the plugin's datasets verify, at construction, that the data root, the image
-folder, the split file and every image/label file exist.
+folder, the split file and every image/label file exist; and a file that
+cannot be decoded later is named, with its sample, instead of surfacing as an
+assertion deep inside mmcv or OpenCV.
 """
+import os
 import os.path as osp
 
 from ..errors import UserInputError
@@ -23,38 +26,84 @@ class CheckedFileListMixin:
     prepare_hint = ''
 
     def load_data_list(self):
-        name = type(self).__name__
         hint = f' {self.prepare_hint}' if self.prepare_hint else ''
-        if self.data_root and not osp.isdir(self.data_root):
-            raise UserInputError(
-                f'{name}: data_root {self.data_root} does not exist. Put the '
-                'dataset there (a symlink is fine) or set '
-                f'train_dataloader.dataset.data_root / '
-                f'val_dataloader.dataset.data_root.{hint}')
-        img_dir = self.data_prefix.get('img_path')
-        if img_dir and not osp.isdir(img_dir):
-            raise UserInputError(
-                f'{name}: image folder {img_dir} does not exist.{hint}')
-        if self.ann_file and not osp.isfile(self.ann_file):
-            raise UserInputError(
-                f'{name}: split file {self.ann_file} does not exist.{hint}')
-        data_list = self.locate_files(super().load_data_list())
+        problem = self.folder_problem()
+        if problem:
+            raise UserInputError(problem)
+        data_list = self.unchecked_data_list()
         if not data_list:
             raise UserInputError(
-                f'{name}: no samples found (split {self.ann_file or img_dir}).'
-                f'{hint}')
-        missing_img = [d['img_path'] for d in data_list
-                       if not osp.isfile(d['img_path'])]
-        missing_seg = [d['seg_map_path'] for d in data_list
-                       if d.get('seg_map_path')
-                       and not osp.isfile(d['seg_map_path'])]
-        for kind, paths in (('image', missing_img), ('label', missing_seg)):
+                f'{type(self).__name__}: no samples found (split '
+                f'{self.ann_file or self.data_prefix.get("img_path")}).{hint}')
+        for kind, paths in self.missing_files(data_list).items():
             if paths:
                 raise UserInputError(
-                    f'{name}: {len(paths)} of {len(data_list)} {kind} files '
-                    f'listed by {self.ann_file or img_dir} are missing: '
-                    f'{_first(paths)}.{hint}')
+                    f'{type(self).__name__}: {len(paths)} of {len(data_list)} '
+                    f'{kind} files listed by '
+                    f'{self.ann_file or self.data_prefix.get("img_path")} '
+                    f'are missing: {_first(paths)}.{hint}')
         return data_list
+
+    def folder_problem(self):
+        """The first problem with data_root, the image folder or the split
+        file, with how to fix it (``''`` if none)."""
+        name = type(self).__name__
+        hint = f' {self.prepare_hint}' if self.prepare_hint else ''
+        img_dir = self.data_prefix.get('img_path')
+        if self.data_root and not osp.isdir(self.data_root):
+            return (f'{name}: data_root {self.data_root} does not exist. Put '
+                    'the dataset there (a symlink is fine) or set '
+                    'train_dataloader.dataset.data_root / '
+                    f'val_dataloader.dataset.data_root.{hint}')
+        if img_dir and not osp.isdir(img_dir):
+            return (f'{name}: image folder {img_dir} does not exist.'
+                    f'{self._nested_root_hint(img_dir) or hint}')
+        if self.ann_file and not osp.isfile(self.ann_file):
+            return f'{name}: split file {self.ann_file} does not exist.{hint}'
+        return ''
+
+    def _nested_root_hint(self, img_dir):
+        """data_root one level too high (e.g. VOCdevkit, not VOC2012)?"""
+        if not self.data_root:
+            return ''
+        relative = osp.relpath(img_dir, self.data_root)
+        for sub in sorted(os.listdir(self.data_root)):
+            nested = osp.join(self.data_root, sub)
+            if osp.isdir(osp.join(nested, relative)):
+                return (f' It is in {nested}: set data_root={nested} (the '
+                        'folder that holds it), not its parent.')
+        return ''
+
+    def unchecked_data_list(self):
+        """The samples of the split, label folders resolved, not checked."""
+        return self.locate_files(super().load_data_list())
+
+    @staticmethod
+    def missing_files(data_list):
+        """``{'image': [paths], 'label': [paths]}`` of listed missing files."""
+        return {
+            'image': [d['img_path'] for d in data_list
+                      if not osp.isfile(d['img_path'])],
+            'label': [d['seg_map_path'] for d in data_list
+                      if d.get('seg_map_path')
+                      and not osp.isfile(d['seg_map_path'])],
+        }
+
+    def prepare_data(self, idx):
+        """``BaseDataset.prepare_data``; a failing sample names its files."""
+        try:
+            return super().prepare_data(idx)
+        except UserInputError:
+            raise
+        except Exception as exc:
+            info = self.get_data_info(idx)
+            text = str(exc).strip().splitlines()
+            raise UserInputError(
+                f'{type(self).__name__}: cannot load image {info["img_path"]}'
+                f' (label {info.get("seg_map_path")}): {type(exc).__name__}'
+                f'{": " + text[-1] if text else ""}. Is a file truncated or '
+                'not an image? Re-extract it or remove its id from the split '
+                'file.') from exc
 
     def locate_files(self, data_list):
         """Hook to fix up file paths before they are checked."""

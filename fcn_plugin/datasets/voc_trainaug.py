@@ -17,6 +17,7 @@ import os.path as osp
 from mmseg.datasets import PascalVOCDataset
 from mmseg.registry import DATASETS
 
+from ..errors import UserInputError
 from .file_checks import CheckedFileListMixin
 
 
@@ -42,7 +43,13 @@ class VOCTrainAugDataset(CheckedFileListMixin, PascalVOCDataset):
         kwargs.setdefault(
             'data_prefix',
             dict(img_path='JPEGImages', seg_map_path=self.seg_map_dirs[0]))
-        super().__init__(data_root=data_root, ann_file=ann_file, **kwargs)
+        try:
+            super().__init__(data_root=data_root, ann_file=ann_file, **kwargs)
+        except AssertionError:  # PascalVOCDataset's bare folder assertion
+            problem = self.folder_problem()
+            if problem:
+                raise UserInputError(problem) from None
+            raise
 
     def locate_files(self, data_list):
         """Use the first of ``seg_map_dirs`` that holds each label."""

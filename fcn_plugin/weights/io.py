@@ -7,8 +7,8 @@ import torch
 from ..errors import UserInputError
 
 
-def load_checkpoint_file(path, what='checkpoint', hint=''):
-    """``torch.load`` a tensor-only checkpoint (``weights_only=True``) on CPU.
+def load_checkpoint_file(path, what='checkpoint', hint='', map_location='cpu'):
+    """``torch.load`` a tensor-only checkpoint (``weights_only=True``).
 
     Raises:
         UserInputError: the file is missing, unreadable, or holds Python
@@ -17,12 +17,25 @@ def load_checkpoint_file(path, what='checkpoint', hint=''):
     if not osp.isfile(path):
         raise UserInputError(f'{what} not found: {path}. {hint}'.strip())
     try:
-        return torch.load(path, map_location='cpu', weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ''
-        raise UserInputError(
-            f'cannot read {what} {path}: {type(exc).__name__}: {first}. '
-            'Is it a complete PyTorch checkpoint (torch.save)?') from exc
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if 'GLOBAL' in str(exc) or 'Unsupported global' in str(exc):
+            raise UserInputError(
+                f'refusing {what} {path}: it holds pickled Python objects '
+                'other than tensors (possibly code), which are never '
+                'executed here. Save only the weights (torch.save of a '
+                'state_dict) or re-export it from a trusted source.') from exc
+        raise _unreadable(what, path, exc) from exc
+    except Exception as exc:  # noqa: BLE001 - junk bytes raise anything
+        raise _unreadable(what, path, exc) from exc
+
+
+def _unreadable(what, path, exc):
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ''
+    return UserInputError(
+        f'cannot read {what} {path}: {type(exc).__name__}: {first}. Is it a '
+        'complete PyTorch checkpoint (torch.save)? A download cut short or a '
+        'file of another kind reads like this: fetch it again.')
 
 
 def state_dict_mismatch(expected, given):

@@ -22,8 +22,7 @@ import torch
 from mmengine.config import DictAction
 
 from fcn_plugin import benchmark as bm
-from fcn_plugin.cli import user_errors
-from fcn_plugin.errors import UserInputError
+from fcn_plugin.cli import check_device, user_errors
 from fcn_plugin.builder import build_segmentor, load_config
 
 
@@ -79,8 +78,7 @@ def real_mode(cfg, model, forward, device, args):
 def main(argv=None):
     args = parse_args(argv)
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    if device.startswith('cuda') and not torch.cuda.is_available():
-        raise UserInputError('--device cuda: no CUDA device is available')
+    check_device(device)
     cfg = load_config(args.config, args.cfg_options)
     model = build_segmentor(cfg)
     if args.checkpoint:
@@ -107,11 +105,19 @@ def main(argv=None):
         fps = result['forward_fps']
     else:
         x = bm.make_input(args.shape, args.batch, device, args.channels_last)
+        per_forward = bm.seconds_per_forward(forward, x, args.amp)
+        total = args.repeat * (args.warmup + args.iters)
+        print(f'one forward takes ~{per_forward:.3g} s: {args.repeat} '
+              f'trial(s) x ({args.warmup} warm-up + {args.iters} timed) = '
+              f'{total} forwards, ~{total * per_forward / 60:.1f} min '
+              '(fewer: --iters, --repeat)', flush=True)
         trials = []
         with bm.peak_memory(device, result):
             for trial in range(args.repeat):
-                trials.append(bm.time_fps(forward, x, args.warmup, args.iters,
-                                          args.amp))
+                trials.append(bm.time_fps(
+                    forward, x, args.warmup, args.iters, args.amp,
+                    report=lambda done, n, t=trial: print(
+                        f'  trial {t + 1}: {done}/{n} forwards', flush=True)))
                 print(f'trial {trial + 1}/{args.repeat}: {trials[-1]:.2f} FPS',
                       flush=True)
         result['trials'] = trials

@@ -14,13 +14,13 @@ import os.path as osp
 import sys
 
 import torch
-from mmseg.registry import DATASETS
 
 from fcn_plugin.cli import user_errors
 from fcn_plugin.errors import UserInputError
 from fcn_plugin.weights import (convert_fcn_state_dict, load_checkpoint_file,
                                 state_dict_mismatch)
 from fcn_plugin.builder import REPO_CONFIGS, build_segmentor, load_config
+from fcn_plugin.models.checked_encoder_decoder import likely_cause
 
 DEFAULT_CONFIGS = {  # num_classes -> the row config the checkpoint belongs to
     21: 'fcn_r101_voc_321.py',
@@ -52,15 +52,20 @@ def main(argv=None):
     config = args.config or osp.join(
         REPO_CONFIGS, DEFAULT_CONFIGS.get(num_classes, 'fcn_r101_voc_321.py'))
     cfg = load_config(config)
-    cfg.model.decode_head.num_classes = num_classes
+    if not args.config:  # no row config for this class count: say which
+        cfg.model.decode_head.num_classes = num_classes
+    # --config: checked against that config exactly as it is
     model = build_segmentor(cfg)
-    mismatch = state_dict_mismatch(model.state_dict(), state_dict)
+    expected = model.state_dict()
+    mismatch = state_dict_mismatch(expected, state_dict)
     if mismatch:
         raise UserInputError(
-            f'{args.src} does not fit the model of {config}: {mismatch}')
+            f'{args.src} does not fit the model of {config} '
+            f'({likely_cause(expected, state_dict)}): {mismatch}')
     if dropped:
         print(f'note: dropped {len(dropped)} aux_classifier.* keys (the '
               'reference FCN has no auxiliary head)')
+    from mmseg.registry import DATASETS
     out_dir = osp.dirname(osp.abspath(args.dst))
     os.makedirs(out_dir, exist_ok=True)
     tmp = args.dst + '.tmp'

@@ -5,7 +5,7 @@ data_root = 'data/cityscapes'
 crop_size = (256, 512)
 half_resolution = (1024, 512)  # (w, h) for mmcv's Resize
 train_pipeline = [
-    dict(type='CheckedLoadImageFromFile'),
+    dict(type='LoadImageFromFile'),
     dict(type='CheckedLoadAnnotations'),
     dict(type='CityscapesLabelIdMap'),
     # 1024x2048 -> 512x1024: image bilinear, label nearest
@@ -18,22 +18,55 @@ train_pipeline = [
 ]
 # Reference protocol: image AND label resized to 512x1024 (label nearest),
 # scored at 512x1024. configs/fcn_r101_cityscapes_256x512_fullres_test.py
-# scores at full 1024x2048 instead (mmseg's usual protocol).
-test_pipeline = [
-    dict(type='CheckedLoadImageFromFile'),
+# scores at full 1024x2048 instead (mmseg's usual protocol). The label steps
+# do nothing without a label, so mmseg's inference_model and MMSegInferencer
+# use these pipelines as they are (predictions at the input image's size).
+label_steps = [
     dict(type='CheckedLoadAnnotations'),
     dict(type='CityscapesLabelIdMap'),
+]
+evaluate_at_half_resolution = dict(
+    type='EvaluateAtScale', scale=half_resolution)
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=half_resolution, keep_ratio=False),
-    dict(type='EvaluateAtResizedShape'),
+    *label_steps,
+    evaluate_at_half_resolution,
     dict(type='PackSegInputs'),
 ]
 # mmseg's protocol: label kept at 1024x2048, logits upsampled to it.
 test_pipeline_full_resolution = [
-    dict(type='CheckedLoadImageFromFile'),
+    dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=half_resolution, keep_ratio=False),
-    dict(type='CheckedLoadAnnotations'),
-    dict(type='CityscapesLabelIdMap'),
+    *label_steps,
     dict(type='PackSegInputs'),
+]
+# tools/test.py --tta (not in the reference): mmseg's usual scales of the
+# 512x1024 test image, and flip. The label is loaded after resize and flip,
+# so every view is scored against the same label as the plain test.
+tta_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
+tta_views = [
+    [dict(type='Resize', scale_factor=r, keep_ratio=True) for r in tta_ratios],
+    [dict(type='RandomFlip', prob=0., direction='horizontal'),
+     dict(type='RandomFlip', prob=1., direction='horizontal')],
+    *[[step] for step in label_steps],
+]
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=half_resolution, keep_ratio=False),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            *tta_views, [evaluate_at_half_resolution],
+            [dict(type='PackSegInputs')]
+        ])
+]
+tta_pipeline_full_resolution = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=half_resolution, keep_ratio=False),
+    dict(
+        type='TestTimeAug',
+        transforms=[*tta_views, [dict(type='PackSegInputs')]])
 ]
 train_dataloader = dict(
     batch_size=8,

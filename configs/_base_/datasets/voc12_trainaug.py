@@ -4,7 +4,7 @@ data_root = 'data/VOCdevkit/VOC2012'
 num_classes = 21
 crop_size = (321, 321)
 train_pipeline = [
-    dict(type='CheckedLoadImageFromFile'),
+    dict(type='LoadImageFromFile'),
     dict(type='CheckedLoadAnnotations', num_classes=num_classes),
     dict(type='RandomScale', ratio_range=(0.5, 1.5)),
     # Reference: pad to the crop size (0 / 255) when smaller, then crop.
@@ -14,16 +14,38 @@ train_pipeline = [
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]
+# img_padding_size lets the segmentor crop the padding off the logits
+pack_with_padding = dict(
+    type='PackSegInputs',
+    meta_keys=('img_path', 'seg_map_path', 'ori_shape', 'img_shape',
+               'pad_shape', 'scale_factor', 'flip', 'flip_direction',
+               'reduce_zero_label', 'img_padding_size'))
+# The label steps do nothing without a label, so mmseg's inference_model and
+# MMSegInferencer use this pipeline as it is.
 test_pipeline = [
-    dict(type='CheckedLoadImageFromFile'),
+    dict(type='LoadImageFromFile'),
     dict(type='CheckedLoadAnnotations', num_classes=num_classes),
     dict(type='PadImageForTest', size=(505, 505)),  # no resize
-    # img_padding_size lets the segmentor crop the padding off the logits
+    pack_with_padding,
+]
+# tools/test.py --tta (not in the reference): mmseg's usual scales and flip.
+# Each view is padded like the plain test; the padding is cropped off its
+# logits, which are averaged at the image's size and scored against the same
+# unpadded label as the plain test (loaded after resize and flip, unchanged).
+tta_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
     dict(
-        type='PackSegInputs',
-        meta_keys=('img_path', 'seg_map_path', 'ori_shape', 'img_shape',
-                   'pad_shape', 'scale_factor', 'flip', 'flip_direction',
-                   'reduce_zero_label', 'img_padding_size')),
+        type='TestTimeAug',
+        transforms=[
+            [dict(type='Resize', scale_factor=r, keep_ratio=True)
+             for r in tta_ratios],
+            [dict(type='RandomFlip', prob=0., direction='horizontal'),
+             dict(type='RandomFlip', prob=1., direction='horizontal')],
+            [dict(type='PadImageForTest', size=(505, 505))],
+            [dict(type='CheckedLoadAnnotations', num_classes=num_classes)],
+            [pack_with_padding],
+        ])
 ]
 train_dataloader = dict(
     batch_size=8,

@@ -12,7 +12,11 @@ data_preprocessor = dict(
     pad_val=0,
     seg_pad_val=255)
 model = dict(
-    type='EncoderDecoder',
+    # mmseg's EncoderDecoder, but a checkpoint that does not fit is refused
+    # (test, inference, load_from); fine-tune from another head on purpose
+    # with model.strict_load=False
+    type='CheckedEncoderDecoder',
+    strict_load=True,
     data_preprocessor=data_preprocessor,
     backbone=dict(
         type='ResNet',  # mmseg's ResNet: torchvision's parameter names

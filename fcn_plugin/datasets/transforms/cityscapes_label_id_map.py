@@ -23,7 +23,8 @@ class CityscapesLabelIdMap(BaseTransform):
     ``_labelIds.png``, e.g. ``*_labelTrainIds.png``) are left unchanged but
     checked to hold only 0..18 and 255.
 
-    Required/modified key: ``gt_seg_map`` (uint8 ``(H, W)``).
+    Modified key: ``gt_seg_map`` (uint8 ``(H, W)``); without one (inference)
+    nothing changes.
     """
 
     def __init__(self):
@@ -32,7 +33,9 @@ class CityscapesLabelIdMap(BaseTransform):
         self.lut = lut
 
     def transform(self, results):
-        seg = results['gt_seg_map']
+        seg = results.get('gt_seg_map')
+        if seg is None:
+            return results
         path = results.get('seg_map_path', '')
         if osp.basename(path).endswith('_labelIds.png'):
             results['gt_seg_map'] = self.lut[seg]
