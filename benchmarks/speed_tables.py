@@ -38,10 +38,16 @@ MODES = {  # name -> prepare_model / predict options
     'compile': dict(compile_model=True),
     'compile + fuse-bn': dict(compile_model=True, fuse_bn=True),
     'amp + compile': dict(amp=True, compile_model=True),
+    # tools/deployment: exported graph in ONNX Runtime (CPU), fp32 and int8
+    # (static QDQ, calibrated here on random inputs: speed only; agreement
+    # on a trained model: benchmarks/int8_cpu.py)
+    'onnxruntime fp32': dict(onnx='fp32'),
+    'onnxruntime int8': dict(onnx='int8'),
 }
 DEFAULT_MODES = {
     'cpu': ['fp32', 'channels-last', 'fuse-bn', 'fuse-bn + channels-last',
-            'amp', 'compile', 'compile + fuse-bn'],
+            'amp', 'compile', 'compile + fuse-bn', 'onnxruntime fp32',
+            'onnxruntime int8'],
     'cuda': ['fp32 (TF32 off)', 'fp32', 'channels-last', 'fuse-bn', 'amp',
              'amp + channels-last', 'compile', 'amp + compile'],
 }
@@ -66,6 +72,23 @@ def parse_args():
     parser.add_argument('--reference-amp', action='store_true',
                         help='table (a) also compares both models under amp')
     return parser.parse_args()
+
+
+def onnx_forward(plugin, x, precision):
+    """The exported plugin in ONNX Runtime, as a ``forward``: its output is
+    already at the input size (the upsample is in the graph), so the
+    resize ``bm.predict`` adds is a no-op."""
+    import tempfile
+
+    from fcn_plugin.deploy import int8, onnx_export
+    path = osp.join(tempfile.mkdtemp(), 'fp32.onnx')
+    onnx_export.export(plugin, path, x.cpu())
+    if precision == 'int8':
+        int8.quantize(path, path[:-5] + '_int8.onnx', [torch.randn_like(x)])
+        path = path[:-5] + '_int8.onnx'
+    session = onnx_export.ort_session(path, torch.get_num_threads())
+    return lambda inputs: torch.from_numpy(
+        session.run(None, {'input': inputs.cpu().numpy()})[0])
 
 
 def main():
@@ -114,7 +137,10 @@ def main():
         amp = opts.pop('amp', False)
         result = {}
         with bm.peak_memory(device, result), bm.tf32(opts.pop('tf32', None)):
-            forward = bm.prepare_model(plugin, device, **opts)
+            if 'onnx' in opts:
+                forward = onnx_forward(plugin, x, opts.pop('onnx'))
+            else:
+                forward = bm.prepare_model(plugin, device, **opts)
             xm = x.contiguous(memory_format=torch.channels_last) \
                 if opts.get('channels_last') else x
             fps = max(bm.time_fps(forward, xm, args.warmup, args.iters, amp)

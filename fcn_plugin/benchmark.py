@@ -73,17 +73,25 @@ def time_fps(forward, x, warmup=10, iters=300, amp=False, report=None,
     ``report_every`` seconds during the timed loop (progress on slow
     devices; one clock read per forward, nothing else).
     """
+    return time_steps(lambda: predict(forward, x, amp), x.shape[0],
+                      x.device, warmup, iters, report, report_every)
+
+
+def time_steps(step, images, device='cpu', warmup=10, iters=300,
+               report=None, report_every=30.0):
+    """:func:`time_fps` for any ``step()`` that predicts ``images`` images
+    (e.g. an ONNX Runtime session's run)."""
     for _ in range(warmup):
-        predict(forward, x, amp)
-    synchronize(x.device)
+        step()
+    synchronize(device)
     start = last = time.perf_counter()
     for i in range(iters):
-        predict(forward, x, amp)
+        step()
         if report is not None and time.perf_counter() - last > report_every:
             last = time.perf_counter()
             report(i + 1, iters)
-    synchronize(x.device)
-    return iters * x.shape[0] / (time.perf_counter() - start)
+    synchronize(device)
+    return iters * images / (time.perf_counter() - start)
 
 
 def seconds_per_forward(forward, x, amp=False):

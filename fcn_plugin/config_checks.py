@@ -26,7 +26,7 @@ READ_AFTER_LOADING = {
     *inspect.signature(Runner.__init__).parameters,
     'runner_type', 'custom_imports', 'model_wrapper_cfg', 'sync_bn',
     'find_unused_parameters', 'compile', 'tta_model', 'tta_pipeline',
-    'test_pipeline'
+    'test_pipeline', 'resume_required'
 } - {'self', 'cfg'}
 
 

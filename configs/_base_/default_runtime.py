@@ -1,7 +1,8 @@
 custom_imports = dict(imports=['fcn_plugin'], allow_failed_imports=False)
 default_scope = 'mmseg'
-# mmengine's Runner; the environment and config dump go to the log file only
-runner_type = 'ConciseConsoleRunner'
+# mmengine's Runner; --resume takes the newest intact checkpoint (see
+# resume_required); environment and config dump: log file only
+runner_type = 'ResumeSafeRunner'
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
@@ -14,7 +15,11 @@ log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None
 resume = False
+# --resume with no checkpoint in the work dir: False starts from iteration 0
+# (and says so), True stops instead
+resume_required = False
 # For a bit-exact --resume, fix the seed: --cfg-options randomness.seed=0
 randomness = dict(seed=None)
 tta_model = dict(type='SegTTAModel')
-custom_hooks = [dict(type='RandomStateHook')]
+# RNG states in checkpoints (exact resume); SIGTERM/SIGINT -> checkpoint, exit
+custom_hooks = [dict(type='RandomStateHook'), dict(type='PreemptionHook')]

@@ -19,10 +19,12 @@ from mmseg.registry import DATASETS
 
 from ..errors import UserInputError
 from .file_checks import CheckedFileListMixin
+from .seeded_samples import SeededSamplesMixin
 
 
 @DATASETS.register_module()
-class VOCTrainAugDataset(CheckedFileListMixin, PascalVOCDataset):
+class VOCTrainAugDataset(SeededSamplesMixin, CheckedFileListMixin,
+                         PascalVOCDataset):
     """VOC 2012 with SBD-augmented labels (21 classes, 255 ignored).
 
     Args:

@@ -1,11 +1,10 @@
 """Save the Python, NumPy and torch RNG states in checkpoints; restore on resume.
 
 mmengine 0.10.7 checkpoints hold no RNG state, so a resumed run draws
-different dropout masks (and main-process augmentations) than an
-uninterrupted one. With this hook, a fixed ``randomness.seed`` and
-``num_workers >= 1`` (worker processes are re-seeded by mmengine and replay
-the same augmentations when the loop skips the already-trained batches), a
-resumed run ends with the same weights as an uninterrupted one.
+different dropout masks than an uninterrupted one. With this hook, a fixed
+``randomness.seed`` and the datasets' ``ResumableSampler`` (every sample
+augmented from its own seed), a resumed run ends with the same weights as an
+uninterrupted one, whatever ``num_workers`` is.
 """
 import random
 

@@ -23,6 +23,7 @@ from mmengine.config import DictAction
 
 from fcn_plugin import benchmark as bm
 from fcn_plugin.cli import check_device, user_errors
+from fcn_plugin.errors import UserInputError
 from fcn_plugin.builder import build_segmentor, load_config
 
 
@@ -46,6 +47,11 @@ def parse_args(argv):
     parser.add_argument('--real', action='store_true',
                         help='time loading the val images through the test '
                         'pipeline, separately from the forward')
+    parser.add_argument('--backend', default='torch',
+                        choices=['torch', 'onnxruntime'],
+                        help='onnxruntime: time --onnx (fp32 or int8, from '
+                        'tools/deployment/) on the CPU')
+    parser.add_argument('--onnx', help='model for --backend onnxruntime')
     parser.add_argument('--json', help='also write the results here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args(argv)
@@ -75,10 +81,42 @@ def real_mode(cfg, model, forward, device, args):
                 forward_fps=count / forward_time)
 
 
+def onnxruntime_mode(args):
+    """The same protocol for an ONNX model in ONNX Runtime (CPU)."""
+    import os.path as osp
+    if not args.onnx or not osp.isfile(args.onnx):
+        raise UserInputError('--backend onnxruntime needs --onnx FILE (made '
+                             'by tools/deployment/export_onnx.py)')
+    from fcn_plugin.deploy.onnx_export import ort_session
+    session = ort_session(args.onnx, threads=torch.get_num_threads())
+    x = bm.make_input(args.shape, args.batch, 'cpu').numpy()
+    result = dict(config=args.config, weights=args.onnx, device='cpu',
+                  device_name=bm.device_name('cpu'), backend='onnxruntime',
+                  shape=args.shape, batch=args.batch, warmup=args.warmup,
+                  iters=args.iters)
+    print(f'weights: {args.onnx}\ndevice: {result["device_name"]}\n'
+          'backend: onnxruntime (CPUExecutionProvider)')
+    trials = []
+    for trial in range(args.repeat):
+        trials.append(bm.time_steps(
+            lambda: session.run(None, {'input': x}), args.batch, 'cpu',
+            args.warmup, args.iters))
+        print(f'trial {trial + 1}/{args.repeat}: {trials[-1]:.2f} FPS',
+              flush=True)
+    result.update(trials=trials, fps=max(trials))
+    print(f'FPS: {result["fps"]:.2f}')
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(result, f, indent=2)
+    return 0
+
+
 def main(argv=None):
     args = parse_args(argv)
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     check_device(device)
+    if args.backend == 'onnxruntime':
+        return onnxruntime_mode(args)
     cfg = load_config(args.config, args.cfg_options)
     model = build_segmentor(cfg)
     if args.checkpoint:

@@ -72,9 +72,14 @@ train_dataloader = dict(
     batch_size=8,
     num_workers=4,
     persistent_workers=True,
-    # reference: random order every epoch, last partial batch kept
+    # reference: random order every epoch, last partial batch kept.
+    # ResumableSampler = mmengine's DefaultSampler order, positioned without
+    # loading on --resume, each sample augmented from its own seed (so the
+    # same samples for any num_workers); workers leave SIGTERM/SIGINT to the
+    # main process, which checkpoints and exits (PreemptionHook)
     # (372 iterations per epoch)
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='ResumableSampler', shuffle=True),
+    worker_init_fn=dict(type='worker_ignores_stop_signals'),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,

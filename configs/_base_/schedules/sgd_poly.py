@@ -11,15 +11,20 @@ param_scheduler = [
 ]
 # Validation every 1,000 iterations; the best-mIoU checkpoint is kept, as the
 # reference releases the best checkpoint seen during training.
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=40000, val_interval=1000)
+# mmengine's IterBasedTrainLoop, but --resume moves the data position without
+# loading the batches already trained (needs the datasets' ResumableSampler)
+train_cfg = dict(
+    type='ResumableIterBasedTrainLoop', max_iters=40000, val_interval=1000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # mmengine's CheckpointHook with atomic writes (temp file + rename) and
+    # old/previous-best files removed only after their successor is saved
     checkpoint=dict(
-        type='CheckpointHook',
+        type='AtomicCheckpointHook',
         by_epoch=False,
         interval=1000,
         max_keep_ckpts=2,

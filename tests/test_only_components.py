@@ -1,0 +1,77 @@
+"""Test-only registered components that simulate what happens to real runs:
+a crash (kill -9) after an iteration, SIGTERM from a scheduler, a kill
+during a slow checkpoint write, and a dataset that logs every sample it
+loads. Imported by test configs through ``custom_imports``."""
+import os
+import signal
+import time
+
+import torch
+from mmengine.fileio import register_backend
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+
+from fcn_plugin.datasets import VOCTrainAugDataset
+from fcn_plugin.engine import AtomicLocalBackend
+from mmseg.registry import DATASETS
+
+
+@HOOKS.register_module()
+class CrashAfterIteration(Hook):
+    """End the process abruptly after ``iteration`` (after its checkpoint)."""
+    priority = 'LOWEST'  # after CheckpointHook (VERY_LOW)
+
+    def __init__(self, iteration):
+        self.iteration = iteration
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        if runner.iter + 1 == self.iteration:
+            os._exit(137)
+
+
+@HOOKS.register_module()
+class SigtermDuringIteration(Hook):
+    """Send SIGTERM to this process (rank ``rank`` only) in ``iteration``."""
+    priority = 'LOW'  # before PreemptionHook (LOWEST) looks
+
+    def __init__(self, iteration, rank=0):
+        self.iteration, self.rank = iteration, rank
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        if runner.iter + 1 == self.iteration and runner.rank == self.rank:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+@register_backend('slow_atomic_local')
+class SlowAtomicLocalBackend(AtomicLocalBackend):
+    """Writes the checkpoint named in $SLOW_SAVE half, touches $SLOW_MARKER
+    and hangs: the test kills the process in the middle of the save."""
+
+    def put(self, obj, filepath):
+        self._slow = os.path.basename(str(filepath)) == os.environ.get(
+            'SLOW_SAVE')
+        super().put(obj, filepath)
+
+    def _write(self, f, data):
+        if not self._slow:
+            return f.write(data)
+        f.write(data[:len(data) // 2])
+        f.flush()
+        open(os.environ['SLOW_MARKER'], 'w').close()
+        time.sleep(600)
+
+
+@DATASETS.register_module()
+class LoadLoggingVOCDataset(VOCTrainAugDataset):
+    """Appends ``index checksum`` of every training sample it produces to
+    $LOAD_LOG (the checksum covers the augmented image and label)."""
+
+    def prepare_data(self, idx):
+        data = super().prepare_data(idx)
+        checksum = int(data['inputs'].to(torch.int64).sum()) * 1000003 + \
+            int(data['data_samples'].gt_sem_seg.data.to(torch.int64).sum())
+        with open(os.environ['LOAD_LOG'], 'a') as f:
+            f.write(f'{idx} {checksum}\n')
+        return data

@@ -1,0 +1,98 @@
+#!/usr/bin/env python
+"""Export the segmentor's logits to ONNX and check them in ONNX Runtime.
+
+    python tools/deployment/export_onnx.py CONFIG CHECKPOINT OUT.onnx [--images DIR]
+
+The graph takes a normalized RGB image (N, 3, H, W; batch, height and width
+dynamic) and returns the logits upsampled to (H, W) in the graph. Parity is
+checked on images passed through the config's test pipeline (--images, or
+else the config's val images when they are there, or else a random input):
+logits within 1e-4 relative of PyTorch and the same argmax on >= 99.99 % of
+pixels, or exit code 1. Needs the [deploy] extra (onnx, onnxruntime).
+"""
+import argparse
+import glob
+import os.path as osp
+import sys
+
+from mmengine.config import DictAction
+
+from fcn_plugin.cli import user_errors
+from fcn_plugin.errors import UserInputError
+
+MAX_RELATIVE, MIN_AGREEMENT = 1e-4, 0.9999
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('out', help='the .onnx file to write')
+    parser.add_argument('--images', help='image file or folder for the '
+                        "parity check (default: the config's val images)")
+    parser.add_argument('--num-images', type=int, default=4)
+    parser.add_argument('--shape', type=int, nargs=2, default=[512, 1024],
+                        metavar=('H', 'W'), help='trace shape (any works)')
+    parser.add_argument('--opset', type=int, default=17)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(argv)
+
+
+def parity_images(cfg, images):
+    if images:
+        found = [images] if osp.isfile(images) else sorted(
+            glob.glob(osp.join(images, '*')))
+        return [f for f in found if osp.splitext(f)[1].lower() in
+                ('.jpg', '.jpeg', '.png', '.bmp')]
+    from mmseg.registry import DATASETS
+    try:
+        dataset = DATASETS.build(dict(cfg.test_dataloader.dataset,
+                                      lazy_init=False))
+    except UserInputError:
+        return []
+    return [dataset.get_data_info(i)['img_path']
+            for i in range(len(dataset))]
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        raise UserInputError('ONNX export needs the deploy extra: pip '
+                             'install -e ".[deploy]" (onnx, onnxruntime)')
+    import torch
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import load_checkpoint
+
+    from fcn_plugin.builder import build_segmentor, load_config
+    from fcn_plugin.deploy import onnx_export
+    cfg = load_config(args.config, args.cfg_options)
+    init_default_scope('mmseg')
+    model = build_segmentor(cfg)
+    load_checkpoint(model, args.checkpoint, map_location='cpu')  # strict
+    sample = torch.randn(1, 3, *args.shape)
+    module = onnx_export.export(model, args.out, sample, args.opset)
+    print(f'wrote {args.out}: input "input" (N, 3, H, W) normalized RGB, '
+          'output "logits" (N, classes, H, W); N, H, W dynamic')
+    print(f'note: {onnx_export.UNSUPPORTED}')
+    images = parity_images(cfg, args.images)
+    inputs = onnx_export.pipeline_inputs(cfg, images, args.num_images)
+    source = f'{len(inputs)} image(s) through the test pipeline'
+    if not inputs:
+        inputs, source = [sample], 'a random input (no images found)'
+    worst, agree = onnx_export.compare(onnx_export.ort_session(args.out),
+                                       module, inputs)
+    print(f'parity on {source} ({", ".join("x".join(map(str, x.shape[2:])) for x in inputs)}): '
+          f'max relative logit difference {worst:.2e} (limit '
+          f'{MAX_RELATIVE:.0e}), argmax agreement {100 * agree:.4f} % '
+          f'(limit {100 * MIN_AGREEMENT:.2f} %)')
+    if worst > MAX_RELATIVE or agree < MIN_AGREEMENT:
+        raise UserInputError(f'ONNX Runtime does not match PyTorch for '
+                             f'{args.out}; do not deploy it')
+    return 0
+
+
+if __name__ == '__main__':
+    with user_errors():
+        sys.exit(main())

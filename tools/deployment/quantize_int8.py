@@ -1,0 +1,69 @@
+#!/usr/bin/env python
+"""Quantize an exported model to int8 for CPUs (ONNX Runtime, static QDQ).
+
+    python tools/deployment/quantize_int8.py CONFIG MODEL.onnx OUT_int8.onnx [--images DIR]
+
+Calibrates activation ranges on images from the config's val pipeline
+(--images, or the config's val images), then reports the pixel agreement of
+the int8 model with the fp32 one on those images. Speed:
+``python tools/analysis/benchmark.py CONFIG --backend onnxruntime --onnx OUT_int8.onnx``.
+"""
+import argparse
+import os.path as osp
+import sys
+
+from mmengine.config import DictAction
+
+from fcn_plugin.cli import user_errors
+from fcn_plugin.errors import UserInputError
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('onnx', help='fp32 model from export_onnx.py')
+    parser.add_argument('out', help='the int8 .onnx file to write')
+    parser.add_argument('--images', help='image file or folder (default: '
+                        "the config's val images)")
+    parser.add_argument('--num-images', type=int, default=32,
+                        help='calibration images; as many more (if there) '
+                        'measure the agreement')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not osp.isfile(args.onnx):
+        raise UserInputError(f'{args.onnx} does not exist: export it first '
+                             'with tools/deployment/export_onnx.py')
+    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+    from export_onnx import parity_images
+
+    from fcn_plugin.builder import load_config
+    from fcn_plugin.deploy import int8, onnx_export
+    cfg = load_config(args.config, args.cfg_options)
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmseg')
+    inputs = onnx_export.pipeline_inputs(
+        cfg, parity_images(cfg, args.images), 2 * args.num_images)
+    if not inputs:
+        raise UserInputError('no calibration images: pass --images or point '
+                             'test_dataloader.dataset.data_root at the data')
+    calibration, held_out = inputs[:args.num_images], inputs[
+        args.num_images:]
+    print(f'calibrating on {len(calibration)} image(s) through the test '
+          'pipeline')
+    int8.quantize(args.onnx, args.out, calibration)
+    measured = held_out or calibration
+    agree = int8.agreement(onnx_export.ort_session(args.onnx),
+                           onnx_export.ort_session(args.out), measured)
+    print(f'wrote {args.out}; pixel agreement with the fp32 model on '
+          f'{len(measured)} {"held-out" if held_out else "calibration"} '
+          f'image(s): {100 * agree:.2f} %')
+    return 0
+
+
+if __name__ == '__main__':
+    with user_errors():
+        sys.exit(main())

@@ -1,0 +1,167 @@
+#!/usr/bin/env python
+"""Write a half-resolution copy of Cityscapes that decodes ~20x faster.
+
+    python tools/prepare_cityscapes.py data/cityscapes [--splits train val]
+
+The reference halves every 1024x2048 image and label to 512x1024 first;
+this does that once, with the pipeline's own transforms (``Resize``: image
+bilinear, raw label ids nearest), and stores the result inside the data root
+(``half_resolution/``: BMP images, PNG labels). Afterwards the Cityscapes
+configs read it automatically, with bitwise the same samples; the
+originals stay where they are (``half_resolution_copy=False`` uses them).
+
+Every image and label is checked as it is read; problems are listed at the
+end and the split is then not marked complete. Each file is written to a
+temporary name and renamed, so an interrupted run leaves no half-written
+file, and a rerun continues where it stopped.
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import sys
+from multiprocessing import Pool
+
+import cv2
+import numpy as np
+from mmengine.utils import ProgressBar
+
+from fcn_plugin.cli import user_errors
+from fcn_plugin.datasets import cityscapes_half_resolution as half
+from fcn_plugin.errors import UserInputError
+
+CONFIG = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs',
+                  'fcn_r101_cityscapes_256x512.py')
+_steps = {}  # per worker process: the pipeline's loading and resize steps
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('data_root', help='Cityscapes folder (leftImg8bit/, '
+                        'gtFine/)')
+    parser.add_argument('--splits', nargs='+', default=['train', 'val'])
+    parser.add_argument('--workers', type=int, default=os.cpu_count(),
+                        help='processes (default: all cores)')
+    parser.add_argument('--config', default=CONFIG,
+                        help='config whose half_resolution it applies')
+    return parser.parse_args(argv)
+
+
+def _init_worker(scale):
+    import fcn_plugin  # noqa: F401
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import TRANSFORMS
+    init_default_scope('mmseg')
+    cv2.setNumThreads(1)
+    build = TRANSFORMS.build
+    _steps.update(
+        load_image=build(dict(type='LoadImageFromFile')),
+        load_label=build(dict(type='LoadAnnotations')),  # the pipeline's
+        resize=build(dict(type='Resize', scale=scale, keep_ratio=False)))
+
+
+def _atomic_imwrite(path, array, params=()):
+    tmp = path + '.tmp' + osp.splitext(path)[1]
+    if not cv2.imwrite(tmp, array, list(params)):
+        raise OSError(f'cannot write {tmp}')
+    os.replace(tmp, path)
+
+
+def convert(job):
+    """One sample: read, check, resize as the pipeline does, write.
+
+    Returns ``None`` or a problem (str). Existing outputs are complete (they
+    were renamed into place) and are kept.
+    """
+    img_path, label_path, img_out, label_out = job
+    if osp.isfile(img_out) and osp.isfile(label_out):
+        return None
+    try:
+        results = _steps['load_image'](dict(img_path=img_path))
+        results = _steps['load_label'](dict(
+            results, seg_map_path=label_path, reduce_zero_label=False,
+            seg_fields=[]))
+    except Exception as exc:  # noqa: BLE001 - reported per file
+        return f'cannot read {img_path} / {label_path}: {exc}'
+    img, label = results['img'], results['gt_seg_map']
+    if img.ndim != 3 or img.shape[2] != 3:
+        return f'{img_path}: not a colour image (shape {img.shape})'
+    if label.shape != img.shape[:2]:
+        return (f'{label_path} is {label.shape[1]}x{label.shape[0]} but its '
+                f'image is {img.shape[1]}x{img.shape[0]}')
+    results = _steps['resize'](results)  # image bilinear, label nearest
+    os.makedirs(osp.dirname(img_out), exist_ok=True)
+    os.makedirs(osp.dirname(label_out), exist_ok=True)
+    _atomic_imwrite(label_out, results['gt_seg_map'],
+                    (cv2.IMWRITE_PNG_COMPRESSION, 1))
+    _atomic_imwrite(img_out, results['img'])  # BMP: stored as is
+    return None
+
+
+def split_jobs(root, split):
+    """``(img, label, img_out, label_out)`` for every image of a split."""
+    images = sorted(glob.glob(osp.join(root, 'leftImg8bit', split, '*',
+                                       '*_leftImg8bit.png')))
+    if not images:
+        raise UserInputError(
+            f'no images in {osp.join(root, "leftImg8bit", split)}: is '
+            f'{root} the Cityscapes folder (leftImg8bit/, gtFine/)?')
+    jobs = []
+    for img in images:
+        rel = osp.relpath(img, osp.join(root, 'leftImg8bit'))
+        stem = rel[:-len('_leftImg8bit.png')]
+        label = osp.join(root, 'gtFine', stem + half.LABEL_SUFFIX)
+        jobs.append((img, label,
+                     osp.join(root, half.COPY_DIR, 'leftImg8bit',
+                              stem + half.IMG_SUFFIX),
+                     osp.join(root, half.COPY_DIR, 'gtFine',
+                              stem + half.LABEL_SUFFIX)))
+    return jobs
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from fcn_plugin.builder import load_config
+    scale = tuple(load_config(args.config).half_resolution)
+    if not osp.isdir(args.data_root):
+        raise UserInputError(f'{args.data_root} does not exist')
+    failed = 0
+    for split in args.splits:
+        prefix = osp.join('leftImg8bit', split)
+        marker = half.done_marker(args.data_root, prefix)
+        if osp.isfile(marker):
+            print(f'{split}: already complete ({marker})')
+            continue
+        jobs = split_jobs(args.data_root, split)
+        print(f'{split}: {len(jobs)} images -> {scale[0]}x{scale[1]} '
+              f'({args.workers} processes)')
+        problems, bar = [], ProgressBar(len(jobs))
+        with Pool(args.workers, _init_worker, (scale, )) as pool:
+            for problem in pool.imap_unordered(convert, jobs, chunksize=4):
+                if problem:
+                    problems.append(problem)
+                bar.update()
+        sys.stdout.write('\n')
+        if problems:
+            failed += len(problems)
+            print(f'{split}: {len(problems)} problem(s); the split is not '
+                  'marked complete:')
+            print('\n'.join(f'  {p}' for p in problems[:20]))
+            continue
+        with open(marker + '.tmp', 'w') as f:
+            json.dump(dict(samples=len(jobs), scale=list(scale),
+                           image=half.IMG_SUFFIX, label=half.LABEL_SUFFIX),
+                      f)
+        os.replace(marker + '.tmp', marker)
+        print(f'{split}: done; the Cityscapes configs now read '
+              f'{osp.join(args.data_root, half.copy_prefix(prefix))}')
+    if failed:
+        raise UserInputError(f'{failed} problem(s) listed above; fix them '
+                             'and run again (finished files are kept)')
+    return 0
+
+
+if __name__ == '__main__':
+    with user_errors():
+        sys.exit(main())
