@@ -72,16 +72,18 @@ def _hook_option_error(merged, key):
     hook_cfg = merged.get('default_hooks', {}).get(parts[1])
     if not isinstance(hook_cfg, dict) or 'type' not in hook_cfg:
         return ''
-    from mmengine.registry import HOOKS
+    from mmengine.hooks import CheckpointHook
+    from mmseg.registry import HOOKS  # the configs' scope, then mmengine's
     hook = HOOKS.get(hook_cfg['type'])
-    params = inspect.signature(hook.__init__).parameters
-    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return ''  # an unknown option already fails when the hook is built
-    if hook.__name__ != 'CheckpointHook':
-        return ''  # where its **kwargs go is unknown here
-    known = set(params) | set(
-        inspect.signature(Runner.save_checkpoint).parameters)
-    known -= {'self', 'kwargs', 'runner'}
+    if hook is None or not issubclass(hook, CheckpointHook):
+        return ''  # others: an unknown option fails when the hook is built,
+        # or where their **kwargs go is unknown here
+    # CheckpointHook hands unknown options to Runner.save_checkpoint
+    known = set(inspect.signature(Runner.save_checkpoint).parameters)
+    for cls in hook.__mro__:
+        if '__init__' in vars(cls):
+            known |= set(inspect.signature(cls.__init__).parameters)
+    known -= {'self', 'args', 'kwargs', 'runner'}
     if parts[2] in known:
         return ''
     return (f'--cfg-options {key}: {hook.__name__} has no option '

@@ -104,3 +104,20 @@ def test_config_typos(tmp_path, voc_root):
     proc = run_tool('tools/train.py', 'configs/no_such_config.py',
                     check=False)
     _assert_one_line_error(proc, 'no_such_config.py')
+
+
+def test_cfg_options_that_change_nothing_or_fail_late(tmp_path, voc_root):
+    proc = _train(voc_root, tmp_path, 'randomnes.seed=0', 'data_root=/x',
+                  'default_hooks.visualization.interval=1')
+    warnings = [line for line in proc.stderr.splitlines()
+                if line.startswith('warning: ')]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert len(warnings) == 2, proc.stderr[-3000:]
+    assert "the config has no key 'randomnes' (did you mean 'randomness'?)" \
+        in warnings[0]
+    assert "'data_root' is a variable of the config files" in warnings[1]
+    assert 'train_dataloader.dataset.data_root' in warnings[1]
+    _assert_one_line_error(
+        _train(voc_root, tmp_path, 'default_hooks.checkpoint.intervall=10'),
+        'AtomicCheckpointHook has no option', "'intervall'",
+        "did you mean 'interval'?")
