@@ -32,16 +32,21 @@ class CrashAfterIteration(Hook):
 
 @HOOKS.register_module()
 class SigtermDuringIteration(Hook):
-    """Send SIGTERM to this process (rank ``rank`` only) in ``iteration``."""
+    """Send SIGTERM to this process (rank ``rank`` only) in ``iteration``;
+    ``group=True``: to its whole process group, DataLoader workers included,
+    as a scheduler does."""
     priority = 'LOW'  # before PreemptionHook (LOWEST) looks
 
-    def __init__(self, iteration, rank=0):
-        self.iteration, self.rank = iteration, rank
+    def __init__(self, iteration, rank=0, group=False):
+        self.iteration, self.rank, self.group = iteration, rank, group
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None):
         if runner.iter + 1 == self.iteration and runner.rank == self.rank:
-            os.kill(os.getpid(), signal.SIGTERM)
+            if self.group:
+                os.killpg(os.getpgrp(), signal.SIGTERM)
+            else:
+                os.kill(os.getpid(), signal.SIGTERM)
 
 
 @register_backend('slow_atomic_local')

@@ -184,6 +184,29 @@ def test_sigterm_checkpoints_and_resumes_exactly(tmp_path, voc_root,
                          uninterrupted['weights'])
 
 
+def test_sigterm_to_the_process_group_with_workers(tmp_path, voc_root,
+                                                   uninterrupted):
+    """A scheduler signals every process of the job: the DataLoader workers
+    die too, the main process still checkpoints the iteration it ran."""
+    term = _test_config(tmp_path, 'group', [
+        "dict(type='SigtermDuringIteration', iteration=3, group=True)"])
+    proc = subprocess.run(
+        [sys.executable, 'tools/train.py', term, '--work-dir',
+         str(tmp_path / 'runs/run'), '--cfg-options',
+         *_options(voc_root, workers=2)], cwd=REPO,
+        env=dict(os.environ, **_env(tmp_path, 'run')), capture_output=True,
+        text=True, timeout=600, start_new_session=True)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 128 + signal.SIGTERM, log[-3000:]
+    assert 'SIGTERM: stopped after iteration 3' in log, log[-3000:]
+    assert 'Traceback' not in log
+    resumed = _train(tmp_path, voc_root, 'run', _test_config(tmp_path, 'r'),
+                     '--resume')
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    _assert_same_weights(tmp_path / f'runs/run/iter_{MAX_ITERS}.pth',
+                         uninterrupted['weights'])
+
+
 def test_resume_with_nothing_to_resume(tmp_path, voc_root):
     proc = _train(tmp_path, voc_root, 'empty', _test_config(tmp_path, 'e'),
                   '--resume', '--cfg-options', 'train_cfg.max_iters=1')

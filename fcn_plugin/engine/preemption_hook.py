@@ -9,10 +9,16 @@ is written through the run's ``CheckpointHook`` and the process exits with
 one line and code 128 + signal number. ``--resume`` then continues exactly.
 A second signal is not caught: Ctrl-C twice still kills at once.
 
-DataLoader workers leave these signals to the main process
-(:func:`worker_ignores_stop_signals`, the configs' ``worker_init_fn``), so
-a terminal's Ctrl-C or a scheduler's process-group SIGTERM does not kill
-them under the running iteration.
+A terminal's Ctrl-C reaches every process of the foreground group:
+DataLoader workers ignore SIGINT (:func:`worker_ignores_sigint`, the
+configs' ``worker_init_fn``) and keep serving the main process. A
+scheduler's SIGTERM to the whole process group stops the workers (they must
+stay stoppable with SIGTERM: that is how Python ends daemon processes at
+exit); the main process then stops torch's check for dead workers, which
+would otherwise raise inside the running iteration, finishes the iteration
+with the batch it holds, and checkpoints. (If it was waiting for its next
+batch at that moment, that wait fails and the last periodic checkpoint is
+what ``--resume`` finds.)
 """
 import signal
 import sys
@@ -27,14 +33,13 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 @FUNCTIONS.register_module()
-def worker_ignores_stop_signals(worker_id):
-    """``worker_init_fn``: SIGTERM/SIGINT are the main process's to handle.
+def worker_ignores_sigint(worker_id):
+    """``worker_init_fn``: Ctrl-C is the main process's to handle.
 
     (Sample randomness comes from each sample's seed, see
     ``ResumableSampler``, so workers need no seeding of their own.)
     """
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @HOOKS.register_module()
@@ -55,6 +60,8 @@ class PreemptionHook(Hook):
         self.received = signum
         for other, handler in self._previous.items():  # a 2nd one: default
             signal.signal(other, handler)
+        # workers stopped by the same signal must not end this iteration
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
 
     def _stop_requested(self):
         flag = torch.tensor([self.received or 0])

@@ -8,8 +8,6 @@ sampler skips the epoch's first ``(N % batches_per_epoch) * batch_size``
 indices without loading them. Samples carry their own seeds, so the resumed
 run sees exactly the batches the uninterrupted one would have.
 """
-import atexit
-
 import torch
 from mmengine.logging import print_log
 from mmengine.registry import LOOPS
@@ -68,26 +66,8 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
     loading any sample (needs ``ResumableSampler``; otherwise it behaves as
     mmengine's loop and says so).
 
-    Its DataLoader workers leave SIGTERM to the main process
-    (``worker_ignores_stop_signals``), so the interpreter's exit, which stops
-    daemon processes with SIGTERM, must not be left to do it: the loop shuts
-    them down when it ends, and at exit (before multiprocessing's own exit
-    handler, which was registered earlier and so runs later).
-
     Args: as :class:`mmengine.runner.IterBasedTrainLoop`.
     """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        atexit.register(self.stop_workers)
-
-    def stop_workers(self):
-        """Shut the training DataLoader's worker processes down now."""
-        for iterator in (getattr(self.dataloader, '_iterator', None),
-                         getattr(self.dataloader_iterator, '_iterator',
-                                 None)):
-            if hasattr(iterator, '_shutdown_workers'):
-                iterator._shutdown_workers()  # idempotent
 
     def run(self):
         if isinstance(self.dataloader.sampler, ResumableSampler):
@@ -104,7 +84,4 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
             print_log(
                 'train_dataloader.sampler is not ResumableSampler: resuming '
                 'replays every batch already trained.', logger='current')
-        try:
-            return super().run()
-        finally:  # also on a preemption stop (SystemExit) or an error
-            self.stop_workers()
+        return super().run()

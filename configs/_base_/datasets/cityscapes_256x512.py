@@ -75,11 +75,11 @@ train_dataloader = dict(
     # reference: random order every epoch, last partial batch kept.
     # ResumableSampler = mmengine's DefaultSampler order, positioned without
     # loading on --resume, each sample augmented from its own seed (so the
-    # same samples for any num_workers); workers leave SIGTERM/SIGINT to the
-    # main process, which checkpoints and exits (PreemptionHook)
+    # same samples for any num_workers); workers leave Ctrl-C to the main
+    # process, which checkpoints and exits (PreemptionHook)
     # (372 iterations per epoch)
     sampler=dict(type='ResumableSampler', shuffle=True),
-    worker_init_fn=dict(type='worker_ignores_stop_signals'),
+    worker_init_fn=dict(type='worker_ignores_sigint'),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
