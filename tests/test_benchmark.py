@@ -67,7 +67,8 @@ def test_train_iteration_script():
     proc = run_tool('benchmarks/train_iteration.py', '--batch', '1',
                     '--iters', '1', '--cpu-dtype', 'float32')
     rows = re.findall(r'\| (fcn_r101_\S+\.py) \| (\d+x\d+) \| (.+?) \| '
-                      r'([\d.]+) \|', proc.stdout)
+                      r'synthetic \| off \| ([\d.]+) \| ([\d.]+) \|',
+                      proc.stdout)
     assert [r[:2] for r in rows] == [
         ('fcn_r101_voc_321.py', '321x321'),
         ('fcn_r101_voc_321_fp32.py', '321x321'),
@@ -75,3 +76,5 @@ def test_train_iteration_script():
     assert rows[0][2] == 'MixedPrecisionOptimWrapper (float32)'
     assert rows[1][2] == 'OptimWrapper'
     assert all(float(r[3]) > 0 for r in rows)
+    assert all(abs(float(r[3]) * float(r[4]) - 1) < 0.01 for r in rows)
+    assert 'No GPU: these are CPU figures' in proc.stdout
