@@ -15,6 +15,7 @@ import os.path as osp
 import re
 import zipfile
 
+from mmengine.dist import is_main_process
 from mmengine.registry import RUNNERS
 
 from ..errors import UserInputError
@@ -35,11 +36,13 @@ def checkpoint_problem(path):
     return ''
 
 
-def newest_intact_checkpoint(work_dir):
-    """``(path or None, [(skipped path, reason)], [removed temp files])``."""
+def newest_intact_checkpoint(work_dir, remove_temporary=True):
+    """``(path or None, [(skipped path, reason)], [temporary files])``;
+    the temporary files of interrupted saves are removed if asked."""
     removed = sorted(glob.glob(osp.join(work_dir, f'*.pth{TMP_MARK}*')))
-    for path in removed:
-        os.remove(path)
+    for path in removed if remove_temporary else ():
+        if osp.exists(path):
+            os.remove(path)
     steps = []
     for path in glob.glob(osp.join(work_dir, '*.pth')):
         match = _STEP.match(osp.basename(path))
@@ -62,7 +65,8 @@ class ResumeSafeRunner(ConciseConsoleRunner):
 
     def load_or_resume(self):
         if self._resume and self._load_from is None and not self._has_loaded:
-            path, skipped, removed = newest_intact_checkpoint(self.work_dir)
+            path, skipped, removed = newest_intact_checkpoint(
+                self.work_dir, remove_temporary=is_main_process())
             for tmp in removed:
                 self.logger.warning(f'--resume: removed {tmp}, left by a '
                                     'save that was interrupted')
