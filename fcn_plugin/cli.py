@@ -88,11 +88,8 @@ def check_user_options(argv):
     parser.add_argument('config')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args, _ = parser.parse_known_args(argv)
-    if not args.cfg_options:
-        load_config(args.config)  # a missing file: one line, right away
-        return
-    for warning in check_cfg_options(load_config(args.config),
-                                     args.cfg_options):
+    cfg = load_config(args.config)  # a missing file: one line, right away
+    for warning in check_cfg_options(cfg, args.cfg_options or {}):
         print(f'warning: {warning}', file=sys.stderr)
 
 

@@ -13,6 +13,7 @@ unnoticed:
 :func:`check_cfg_options` warns (one line each) about the first kind and
 stops on the second, before the runner is built.
 """
+import copy
 import difflib
 import inspect
 
@@ -101,7 +102,7 @@ def check_cfg_options(cfg, options):
     Returns:
         list[str]: warnings, one line each.
     """
-    merged = cfg.copy()
+    merged = copy.deepcopy(cfg)
     merged.merge_from_dict(options)
     for key in options:
         error = _hook_option_error(merged, key)

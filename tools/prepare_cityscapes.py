@@ -125,7 +125,10 @@ def main(argv=None):
     from fcn_plugin.builder import load_config
     scale = tuple(load_config(args.config).half_resolution)
     if not osp.isdir(args.data_root):
-        raise UserInputError(f'{args.data_root} does not exist')
+        raise UserInputError(
+            f'{args.data_root} does not exist: unpack '
+            'leftImg8bit_trainvaltest.zip and gtFine_trainvaltest.zip there '
+            '(README, Data)')
     failed = 0
     for split in args.splits:
         prefix = osp.join('leftImg8bit', split)
