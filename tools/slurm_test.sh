@@ -7,18 +7,5 @@ JOB_NAME=$2
 CONFIG=$3
 CHECKPOINT=$4
 shift 4
-GPUS=${GPUS:-4}
-GPUS_PER_NODE=${GPUS_PER_NODE:-4}
-CPUS_PER_TASK=${CPUS_PER_TASK:-5}
-SRUN_ARGS=${SRUN_ARGS:-""}
-PYTHON=${PYTHON:-python}
-# shellcheck disable=SC2086  # SRUN_ARGS holds several arguments
-srun -p "$PARTITION" \
-    --job-name="$JOB_NAME" \
-    --gres=gpu:"$GPUS_PER_NODE" \
-    --ntasks="$GPUS" \
-    --ntasks-per-node="$GPUS_PER_NODE" \
-    --cpus-per-task="$CPUS_PER_TASK" \
-    --kill-on-bad-exit=1 \
-    $SRUN_ARGS \
-    "$PYTHON" -u "$(dirname "$0")/test.py" "$CONFIG" "$CHECKPOINT" --launcher=slurm "$@"
+exec "$(dirname "$0")/slurm_run.sh" "$PARTITION" "$JOB_NAME" test.py \
+    "$CONFIG" "$CHECKPOINT" --launcher=slurm "$@"
