@@ -96,12 +96,7 @@ def time_steps(step, images, device='cpu', warmup=10, iters=300,
 
 def seconds_per_forward(forward, x, amp=False):
     """Time one forward (after one untimed): for duration estimates."""
-    predict(forward, x, amp)
-    synchronize(x.device)
-    start = time.perf_counter()
-    predict(forward, x, amp)
-    synchronize(x.device)
-    return time.perf_counter() - start
+    return x.shape[0] / time_fps(forward, x, warmup=1, iters=1, amp=amp)
 
 
 @contextlib.contextmanager

@@ -1,6 +1,28 @@
-"""Pictures of predictions: class-index maps in colour, side by side."""
+"""Images in, pictures out: the image files a user names, and class-index
+maps in colour, side by side."""
+import os
+import os.path as osp
+
 import mmcv
 import numpy as np
+
+from .errors import UserInputError
+
+IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+
+
+def list_images(path):
+    """``[path]`` for an image file, the sorted images of a folder."""
+    if osp.isfile(path):
+        return [path]
+    if not osp.isdir(path):
+        raise UserInputError(f'{path} is neither an image file nor a folder')
+    files = sorted(osp.join(path, f) for f in os.listdir(path)
+                   if f.lower().endswith(IMAGE_SUFFIXES))
+    if not files:
+        raise UserInputError(f'no images ({", ".join(IMAGE_SUFFIXES)}) in '
+                             f'{path}')
+    return files
 
 
 def colorize(label, palette):

@@ -11,17 +11,13 @@ Give the same --cfg-options the model was trained with (e.g. a smaller
 backbone); a checkpoint that does not fit the config stops with a message.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 from mmengine.config import DictAction
 
 from fcn_plugin.cli import check_device, user_errors
-from fcn_plugin.errors import UserInputError
-
-IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
-
+from fcn_plugin.inference import list_images
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -34,19 +30,6 @@ def parse_args(argv):
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='the options the model was trained with')
     return parser.parse_args(argv)
-
-
-def list_images(path):
-    if osp.isfile(path):
-        return [path]
-    if not osp.isdir(path):
-        raise UserInputError(f'{path} is neither an image file nor a folder')
-    files = sorted(osp.join(path, f) for f in os.listdir(path)
-                   if f.lower().endswith(IMAGE_SUFFIXES))
-    if not files:
-        raise UserInputError(f'no images ({", ".join(IMAGE_SUFFIXES)}) in '
-                             f'{path}')
-    return files
 
 
 def main(argv=None):

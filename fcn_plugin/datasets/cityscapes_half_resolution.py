@@ -14,7 +14,6 @@ by OpenCV at memory speed) and fast PNG labels, beside the originals::
 The pipeline is unchanged: its ``Resize`` to 512x1024 leaves a 512x1024
 image as it is, so samples are bitwise those of the originals.
 """
-import json
 import os.path as osp
 
 COPY_DIR = 'half_resolution'
@@ -32,10 +31,6 @@ def done_marker(data_root, img_prefix):
     return osp.join(data_root, copy_prefix(img_prefix).rstrip('/') + '.done')
 
 
-def read_marker(data_root, img_prefix):
-    """The marker's content (dict) if the split's copy is complete."""
-    path = done_marker(data_root, img_prefix)
-    if not osp.isfile(path):
-        return None
-    with open(path) as f:
-        return json.load(f)
+def copy_complete(data_root, img_prefix):
+    """Whether the copy of the split in ``img_prefix`` is complete."""
+    return osp.isfile(done_marker(data_root, img_prefix))

@@ -52,7 +52,7 @@ class CityscapesLabelIdDataset(SeededSamplesMixin, CheckedFileListMixin,
         prefix = kwargs.get('data_prefix', {})
         if half_resolution_copy and seg_map_suffix == half.LABEL_SUFFIX \
                 and prefix.get('img_path') and \
-                half.read_marker(data_root, prefix['img_path']) is not None:
+                half.copy_complete(data_root, prefix['img_path']):
             kwargs['data_prefix'] = {k: half.copy_prefix(v)
                                      for k, v in prefix.items()}
             kwargs['img_suffix'] = half.IMG_SUFFIX

@@ -31,17 +31,16 @@ class CheckedFileListMixin:
         if problem:
             raise UserInputError(problem)
         data_list = self.unchecked_data_list()
+        name = type(self).__name__
+        source = self.ann_file or self.data_prefix.get('img_path')
         if not data_list:
             raise UserInputError(
-                f'{type(self).__name__}: no samples found (split '
-                f'{self.ann_file or self.data_prefix.get("img_path")}).{hint}')
+                f'{name}: no samples found (split {source}).{hint}')
         for kind, paths in self.missing_files(data_list).items():
             if paths:
                 raise UserInputError(
-                    f'{type(self).__name__}: {len(paths)} of {len(data_list)} '
-                    f'{kind} files listed by '
-                    f'{self.ann_file or self.data_prefix.get("img_path")} '
-                    f'are missing: {_first(paths)}.{hint}')
+                    f'{name}: {len(paths)} of {len(data_list)} {kind} files '
+                    f'listed by {source} are missing: {_first(paths)}.{hint}')
         return data_list
 
     def folder_problem(self):

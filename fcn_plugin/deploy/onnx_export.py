@@ -73,6 +73,22 @@ def compare(session, module, inputs):
     return worst, same / total
 
 
+def image_files(cfg, images=None):
+    """``images`` (a file or folder), or else the config's val images, or
+    ``[]`` when they are not there."""
+    from ..errors import UserInputError
+    from ..inference import list_images
+    if images:
+        return list_images(images)
+    from mmseg.registry import DATASETS
+    try:
+        dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    except UserInputError:
+        return []
+    return [dataset.get_data_info(i)['img_path']
+            for i in range(len(dataset))]
+
+
 def pipeline_inputs(cfg, images, limit):
     """Normalized inputs of ``images`` through the config's test pipeline
     and data preprocessor (no label steps run without labels)."""

@@ -31,9 +31,11 @@ class _PositionedIterator:
         self._epoch, self._skip, self._discard = 0, 0, 0
 
     def seek(self, iteration):
+        """Start at ``iteration``; returns its ``(epoch, batch)``."""
         self._epoch, batch = divmod(iteration, len(self._loader))
         self._skip = batch * self._loader.batch_size
         self._discard, self._iterator = iteration, None
+        return self._epoch, batch
 
     def __iter__(self):
         return self
@@ -73,8 +75,7 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
         if isinstance(self.dataloader.sampler, ResumableSampler):
             self.dataloader_iterator = _PositionedIterator(self.dataloader)
             if self._iter > 0:
-                self.dataloader_iterator.seek(self._iter)
-                epoch, batch = divmod(self._iter, len(self.dataloader))
+                epoch, batch = self.dataloader_iterator.seek(self._iter)
                 print_log(
                     f'Resuming at iteration {self._iter}: epoch {epoch}, '
                     f'batch {batch} of {len(self.dataloader)}, reached '

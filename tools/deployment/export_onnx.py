@@ -11,8 +11,6 @@ logits within 1e-4 relative of PyTorch and the same argmax on >= 99.99 % of
 pixels, or exit code 1. Needs the [deploy] extra (onnx, onnxruntime).
 """
 import argparse
-import glob
-import os.path as osp
 import sys
 
 from mmengine.config import DictAction
@@ -38,22 +36,6 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def parity_images(cfg, images):
-    if images:
-        found = [images] if osp.isfile(images) else sorted(
-            glob.glob(osp.join(images, '*')))
-        return [f for f in found if osp.splitext(f)[1].lower() in
-                ('.jpg', '.jpeg', '.png', '.bmp')]
-    from mmseg.registry import DATASETS
-    try:
-        dataset = DATASETS.build(dict(cfg.test_dataloader.dataset,
-                                      lazy_init=False))
-    except UserInputError:
-        return []
-    return [dataset.get_data_info(i)['img_path']
-            for i in range(len(dataset))]
-
-
 def main(argv=None):
     args = parse_args(argv)
     try:
@@ -76,7 +58,7 @@ def main(argv=None):
     print(f'wrote {args.out}: input "input" (N, 3, H, W) normalized RGB, '
           'output "logits" (N, classes, H, W); N, H, W dynamic')
     print(f'note: {onnx_export.UNSUPPORTED}')
-    images = parity_images(cfg, args.images)
+    images = onnx_export.image_files(cfg, args.images)
     inputs = onnx_export.pipeline_inputs(cfg, images, args.num_images)
     source = f'{len(inputs)} image(s) through the test pipeline'
     if not inputs:

@@ -37,16 +37,13 @@ def main(argv=None):
     if not osp.isfile(args.onnx):
         raise UserInputError(f'{args.onnx} does not exist: export it first '
                              'with tools/deployment/export_onnx.py')
-    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-    from export_onnx import parity_images
-
     from fcn_plugin.builder import load_config
     from fcn_plugin.deploy import int8, onnx_export
     cfg = load_config(args.config, args.cfg_options)
     from mmengine.registry import init_default_scope
     init_default_scope('mmseg')
     inputs = onnx_export.pipeline_inputs(
-        cfg, parity_images(cfg, args.images), 2 * args.num_images)
+        cfg, onnx_export.image_files(cfg, args.images), 2 * args.num_images)
     if not inputs:
         raise UserInputError('no calibration images: pass --images or point '
                              'test_dataloader.dataset.data_root at the data')
