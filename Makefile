@@ -1,15 +1,28 @@
 # fcn_plugin — install, test and demo entry points.
-#   make install               .venv with mmcv-lite (no compiler, no prebuilt mmcv)
-#   make install MMCV=full     .venv with full mmcv 2.1.0 (compiled ops)
-#   make install MMCV=none     keep whatever mmcv the environment already has
+#   make install                 .venv, python3, torch 2.13.0, mmcv-lite (no compiler)
+#   make install MMCV=full       full mmcv 2.1.0 (compiled ops) instead of mmcv-lite
+#   make install MMCV=none       keep whatever mmcv the environment already has
+#   make test PYTHON=python3.12 TORCH_VERSION=2.11.0 VENV=.venv-py312
+#                                another Python / torch (any of README's table)
+#   make test-quick              the fast tests + one train / resume / test run
+#   make wheelhouse              every wheel an offline install needs, one folder
+#   make install-offline         install from that folder, no network
+SHELL := /bin/bash
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 TORCH_VERSION ?= 2.13.0
 MMCV ?= lite
+WHEELHOUSE ?= wheelhouse
 STAMP := $(VENV)/.fcn_plugin-installed-$(MMCV)
+# torch 2.1 and 2.2 were built against numpy 1 (newer opencv would pull 2)
+NUMPY_PIN := $(if $(filter 2.1 2.1.% 2.2 2.2.%,$(TORCH_VERSION)),numpy<2)
+COMMA := ,
+EXTRAS := $(if $(filter none,$(MMCV)),tests,$(MMCV)$(COMMA)tests)
+# setuptools' 9-line editable-install notice tells a user nothing
+QUIET_PIP := PYTHONWARNINGS=ignore $(PY) -m pip install -q
 
-.PHONY: install test smoke demo clean
+.PHONY: install install-offline test test-quick smoke demo wheelhouse clean
 
 install: $(STAMP)
 
@@ -22,30 +35,69 @@ $(STAMP): setup.cfg pyproject.toml
 	case "$(MMCV)" in lite|full|none) ;; \
 	  *) echo "MMCV must be lite, full or none (got '$(MMCV)')"; exit 1;; esac; \
 	test -x $(PY) || $(PYTHON) -m venv $(VENV); \
-	$(PY) -m pip install -q --upgrade pip "setuptools<81" wheel; \
-	$(PY) -m pip install -q torch==$(TORCH_VERSION); \
+	echo "installing into $(VENV): $$($(PY) --version), torch==$(TORCH_VERSION) $(NUMPY_PIN), MMCV=$(MMCV)"; \
+	$(QUIET_PIP) --upgrade pip "setuptools<81" wheel; \
+	$(QUIET_PIP) torch==$(TORCH_VERSION) $(if $(NUMPY_PIN),"$(NUMPY_PIN)"); \
 	if [ "$(MMCV)" = lite ]; then \
 	  $(PY) -m pip uninstall -q -y mmcv 2>/dev/null || true; \
-	  $(PY) -m pip install -q -e ".[lite,tests]"; \
 	elif [ "$(MMCV)" = full ]; then \
 	  $(PY) -m pip uninstall -q -y mmcv-lite 2>/dev/null || true; \
-	  echo "installing full mmcv 2.1.0 (compiles for 15-60 min unless a prebuilt wheel is on PIP_FIND_LINKS)"; \
-	  $(PY) -m pip install -q --no-build-isolation mmcv==2.1.0; \
-	  $(PY) -m pip install -q -e ".[full,tests]"; \
-	else \
-	  $(PY) -m pip install -q -e ".[tests]"; \
+	  echo "installing full mmcv 2.1.0: compiles for 15-60 min unless a prebuilt wheel is on PIP_FIND_LINKS (compiler output below)"; \
+	  set -o pipefail; \
+	  $(PY) -m pip install -v --no-build-isolation mmcv==2.1.0 $(if $(NUMPY_PIN),"$(NUMPY_PIN)") 2>&1 \
+	    | { grep --line-buffered -E '^(Collecting|Building|Successfully|Processing|ERROR|error|  *(gcc|g\+\+|c\+\+|x86_64-linux-gnu-g\+\+) )' || true; } \
+	    | cut -c1-150; \
 	fi; \
-	$(PY) -c "import fcn_plugin, mmseg.models; from fcn_plugin.mmcv_ext_fallback import describe_mmcv; print('fcn_plugin install OK:', describe_mmcv())"; \
-	rm -f $(VENV)/.fcn_plugin-installed-*; \
-	touch $(STAMP); \
-	echo "make install (MMCV=$(MMCV)) took $$(( $$(date +%s) - start )) s"
+	$(QUIET_PIP) -e ".[$(EXTRAS)]" "torch==$(TORCH_VERSION)" $(if $(NUMPY_PIN),"$(NUMPY_PIN)"); \
+	$(INSTALLED)
+
+# the check, stamp and time every install path ends with
+INSTALLED = $(PY) -c "import sys, numpy, torch, fcn_plugin, mmseg.models; from fcn_plugin.mmcv_ext_fallback import describe_mmcv; print(f'fcn_plugin install OK: Python {sys.version.split()[0]}, torch {torch.__version__}, numpy {numpy.__version__},', describe_mmcv())"; \
+	rm -f $(VENV)/.fcn_plugin-installed-*; touch $(STAMP); \
+	echo "install took $$(( $$(date +%s) - start )) s"
+
+# Every wheel the plugin and its dependencies need, for $(PYTHON)'s version
+# on this platform: torch==$(TORCH_VERSION) and its CUDA libraries too, unless
+# TORCH_VERSION=none (for a machine that already has torch).
+wheelhouse:
+	@start=$$(date +%s); set -e; mkdir -p $(WHEELHOUSE); \
+	tmp=$$(mktemp -d); $(PYTHON) -m venv $$tmp/venv; \
+	pip="$$tmp/venv/bin/python -m pip"; \
+	torch=$(if $(filter none,$(TORCH_VERSION)),torch,torch==$(TORCH_VERSION)); \
+	PYTHONWARNINGS=ignore $$pip install -q --upgrade pip; \
+	PYTHONWARNINGS=ignore $$pip install -q --dry-run --ignore-installed --report $$tmp/report.json \
+	  ".[lite,tests]" "$$torch" $(if $(NUMPY_PIN),"$(NUMPY_PIN)") "setuptools<81" wheel; \
+	$$tmp/venv/bin/python -c "import json, sys; skip = sys.argv[2] == 'none'; \
+	  names = [(i['metadata']['name'], i['metadata']['version']) for i in json.load(open(sys.argv[1]))['install']]; \
+	  print('\n'.join(f'{n}=={v}' for n, v in names if n.lower().replace('-', '_') != 'fcn_plugin' and not (skip and (n == 'torch' or n == 'triton' or n.startswith(('nvidia-', 'cuda-'))))))" \
+	  $$tmp/report.json $(TORCH_VERSION) > $$tmp/requirements.txt; \
+	echo "wheelhouse $(WHEELHOUSE): $$(wc -l < $$tmp/requirements.txt) packages for $$($(PYTHON) --version)"; \
+	PYTHONWARNINGS=ignore $$pip wheel -q --no-deps -w $(WHEELHOUSE) -r $$tmp/requirements.txt .; \
+	cp $$tmp/requirements.txt $(WHEELHOUSE)/requirements.txt; rm -rf $$tmp; \
+	echo "wheelhouse took $$(( $$(date +%s) - start )) s: $$(du -sh $(WHEELHOUSE) | cut -f1)"
+
+# No network: PIP_CONFIG_FILE=/dev/null drops every index and find-links of
+# the pip configuration, --no-index the default index.
+OFFLINE_PIP := PIP_CONFIG_FILE=/dev/null PYTHONWARNINGS=ignore $(PY) -m pip install -q --no-index --find-links $(WHEELHOUSE)
+install-offline:
+	@start=$$(date +%s); set -e; \
+	test -x $(PY) || $(PYTHON) -m venv $(VENV); \
+	$(OFFLINE_PIP) --upgrade "setuptools<81" wheel; \
+	$(PY) -c "import torch" 2>/dev/null || $(OFFLINE_PIP) torch; \
+	$(OFFLINE_PIP) -e ".[lite,tests]"; \
+	$(INSTALLED)
 
 test: install
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -v tests
+
+# the CI legs for the oldest and newest stacks: fast tests + one end-to-end
+# train, resume and test (marked `compat`)
+test-quick: install
+	$(PY) -m pytest -v -m "not slow or compat" tests
 
 # the short run CI repeats on full mmcv: make smoke MMCV=full VENV=.venv-full
 smoke: install
-	$(PY) -m pytest -q -m smoke tests
+	$(PY) -m pytest -v -m smoke tests
 
 demo: install
 	$(PY) tools/demo.py --work-dir work_dirs/demo

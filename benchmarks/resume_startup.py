@@ -28,7 +28,7 @@ sys.path.insert(0, REPO)
 
 from conftest import TINY_MODEL  # noqa: E402
 
-import fcn_plugin  # noqa: E402,F401  (torch.load of mmengine checkpoints)
+from fcn_plugin.weights import load_checkpoint_file  # noqa: E402
 from fcn_plugin.synthetic_data import make_voc_sample  # noqa: E402
 
 CONFIG = osp.join(REPO, 'configs', 'fcn_r101_voc_321_fp32.py')
@@ -61,7 +61,7 @@ def train(work_dir, root, max_iters, *extra):
 
 def checkpoint_at(source, iteration, work_dir):
     """``source`` re-labelled as a checkpoint of ``iteration``."""
-    ckpt = torch.load(source)
+    ckpt = load_checkpoint_file(source)
     ckpt['meta'].update(iter=iteration)
     ckpt['message_hub']['runtime_info']['iter'] = iteration
     for scheduler in ckpt.get('param_schedulers', []):

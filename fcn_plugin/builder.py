@@ -11,13 +11,35 @@ REPO_CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
 
 
 def load_config(path, cfg_options=None):
-    """``Config.fromfile`` with a clear error for a missing file."""
+    """``Config.fromfile`` with a clear error for a missing file or a
+    syntax error (mmengine's names no file)."""
     if not osp.isfile(path):
         raise UserInputError(f'config file {path} does not exist')
-    cfg = Config.fromfile(path)
+    try:
+        cfg = Config.fromfile(path)
+    except SyntaxError as exc:
+        where = exc.filename if exc.filename not in (None, '<unknown>') \
+            else f'{path} (or a _base_ file of it)'
+        raise UserInputError(
+            f'syntax error in config {where}, line {exc.lineno}: '
+            f'{exc.msg}. A config is Python: fix the file.') from None
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        merge_options(cfg, cfg_options)
     return cfg
+
+
+def merge_options(cfg, options):
+    """``cfg.merge_from_dict(options)``; an option that cannot apply is a
+    :class:`UserInputError` naming the conflict."""
+    try:
+        cfg.merge_from_dict(options)
+    except (TypeError, KeyError, AttributeError) as exc:
+        raise UserInputError(
+            f'--cfg-options cannot be applied ({exc}): a key sets a field '
+            'inside a value that is not a dict, e.g. '
+            'model.backbone.init_cfg=None and then '
+            'model.backbone.init_cfg.checkpoint=...: keep one of them.'
+        ) from None
 
 
 def build_segmentor(cfg):

@@ -11,9 +11,8 @@ import runpy
 import sys
 import warnings
 
-from .errors import UserInputError
+from .errors import UserInputError, describe_error
 
-_PREFIX = f'{UserInputError.__module__}.{UserInputError.__name__}: '
 # Upstream warnings every run prints that tell a user nothing actionable:
 # mmseg builds its loss through its own deprecated helper, and its
 # visualization hook warns whenever drawing is off (the default).
@@ -32,38 +31,41 @@ def mmseg_tool_path(relative):
     return path
 
 
-def _one_line(exc):
-    """The useful last line of an error, also when torch's DataLoader wrapped
-    a worker's exception (whose message is a whole traceback)."""
-    text = str(exc).strip()
-    if isinstance(exc, KeyError) and text.startswith(("'", '"')):
-        text = text[1:-1]
-    last = text.splitlines()[-1] if text else type(exc).__name__
-    return last[len(_PREFIX):] if last.startswith(_PREFIX) else last
-
-
-def _is_user_error(exc):
-    text = str(exc)
-    return (isinstance(exc, (UserInputError, FileNotFoundError))
-            or (isinstance(exc, KeyError) and 'registry' in text)
-            or (isinstance(exc, TypeError)
-                and 'unexpected keyword argument' in text))
-
-
 @contextlib.contextmanager
 def user_errors():
-    """Print known user errors on one line and exit 1; re-raise the rest."""
+    """Print a user error on one line and exit 1 (:func:`describe_error`);
+    re-raise the rest, and everything with ``FCN_PLUGIN_DEBUG=1``."""
     try:
         yield
-    except Exception as exc:  # noqa: BLE001 - filtered just below
-        if not _is_user_error(exc) or os.environ.get('FCN_PLUGIN_DEBUG'):
+    except Exception as exc:  # noqa: BLE001 - classified just below
+        line = describe_error(exc)
+        if line is None or os.environ.get('FCN_PLUGIN_DEBUG'):
             raise
-        hint = ''
-        if isinstance(exc, (KeyError, TypeError)):
-            hint = ' (check the type names and keys in the config and ' \
-                '--cfg-options)'
-        print(f'error: {_one_line(exc)}{hint}', file=sys.stderr)
+        print(f'error: {line}', file=sys.stderr)
         sys.exit(1)
+
+
+class CfgOptionsAction(argparse.Action):
+    """mmengine's ``DictAction`` for ``--cfg-options``, refusing with one
+    line what it would mangle: an item without ``=`` (a traceback there) and
+    a value with spaces (mmengine deletes them, and mmseg's tools parse the
+    same argv again with it, so no quoting helps)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from mmengine.config import DictAction
+        for item in values:
+            key, sep, value = item.partition('=')
+            if not sep or not key:
+                raise UserInputError(
+                    f'--cfg-options {item}: expected KEY=VALUE, e.g. '
+                    'train_cfg.max_iters=1000')
+            if ' ' in value:
+                raise UserInputError(
+                    f'--cfg-options {key}: the value {value!r} has spaces, '
+                    "which mmengine's option parser deletes; use a path "
+                    'without spaces (a symlink to it is fine).')
+        DictAction(self.option_strings, self.dest)(parser, namespace, values,
+                                                   option_string)
 
 
 def check_device(device):
@@ -80,13 +82,11 @@ def check_user_options(argv):
     one ``warning:`` line per no-op key, an error for a late failure."""
     if {'-h', '--help'} & set(argv):
         return
-    from mmengine.config import DictAction
-
     from .builder import load_config
     from .config_checks import check_cfg_options
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument('config')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     args, _ = parser.parse_known_args(argv)
     cfg = load_config(args.config)  # a missing file: one line, right away
     for warning in check_cfg_options(cfg, args.cfg_options or {}):

@@ -19,6 +19,7 @@ import inspect
 
 from mmengine.runner import Runner
 
+from .builder import merge_options
 from .errors import UserInputError
 
 # Top-level keys that mmengine's Runner and mmseg's tools/APIs read after
@@ -103,7 +104,7 @@ def check_cfg_options(cfg, options):
         list[str]: warnings, one line each.
     """
     merged = copy.deepcopy(cfg)
-    merged.merge_from_dict(options)
+    merge_options(merged, options)
     for key in options:
         error = _hook_option_error(merged, key)
         if error:

@@ -11,14 +11,24 @@ from .errors import UserInputError
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
 
-def list_images(path):
-    """``[path]`` for an image file, the sorted images of a folder."""
+def list_images(path, skipped=None):
+    """``[path]`` for an image file, the sorted images of a folder.
+
+    Only regular files with an image suffix are taken (a FIFO or a folder
+    named ``x.jpg`` would hang or fail the reader); the names of everything
+    else in the folder are appended to ``skipped`` when it is a list.
+    """
     if osp.isfile(path):
         return [path]
     if not osp.isdir(path):
         raise UserInputError(f'{path} is neither an image file nor a folder')
-    files = sorted(osp.join(path, f) for f in os.listdir(path)
-                   if f.lower().endswith(IMAGE_SUFFIXES))
+    files, other = [], []
+    for name in sorted(os.listdir(path)):
+        full = osp.join(path, name)
+        is_image = name.lower().endswith(IMAGE_SUFFIXES) and osp.isfile(full)
+        (files if is_image else other).append(full)
+    if skipped is not None:
+        skipped.extend(other)
     if not files:
         raise UserInputError(f'no images ({", ".join(IMAGE_SUFFIXES)}) in '
                              f'{path}')

@@ -61,8 +61,15 @@ def test_check_dataset_options_and_nested_root(tmp_path, voc_root):
                     '--splits', 'val', '--cfg-options',
                     f'val_dataloader.dataset.data_root={devkit}', check=False)
     assert proc.returncode == 1
-    assert f'It is in {devkit}/VOC2012: set data_root={devkit}/VOC2012' in \
-        proc.stdout
+    # the hint names keys that work (not the top-level data_root)
+    assert f'It is in {devkit}/VOC2012' in proc.stdout
+    assert f'val_dataloader.dataset.data_root={devkit}/VOC2012' in proc.stdout
+    # ... and the no-op key gets train.py's warning here too
+    noop = run_tool('tools/check_dataset.py', config('fcn_r101_voc_321.py'),
+                    '--splits', 'val', '--cfg-options',
+                    f'data_root={devkit}/VOC2012', check=False)
+    assert 'warning: --cfg-options data_root' in noop.stderr
+    assert 'val_dataloader.dataset.data_root' in noop.stderr
     assert 'prepare_voc_aug' not in proc.stdout  # not the advice here
     ok = run_tool('tools/check_dataset.py', config('fcn_r101_voc_321.py'),
                   '--splits', 'val', '--cfg-options',
@@ -162,9 +169,25 @@ def test_infer_writes_overlays(tmp_path, voc_root, tiny_checkpoint):
                     tiny_checkpoint, str(images), '--out', str(out),
                     '--cfg-options', *TINY_MODEL)
     assert 'wrote 3 overlay(s)' in proc.stdout
+    assert 'skipping 1 entry that is not an image file: notes.txt' in \
+        proc.stdout
     assert sorted(p.name for p in (out / 'vis').iterdir()) == [
         '2007_000000.jpg', '2007_000000.png', '2007_000001.jpg']
-    assert len(list((out / 'pred').iterdir())) == 3
+    # class maps are named after their input, at its size
+    assert sorted(p.name for p in (out / 'pred').iterdir()) == [
+        '2007_000000.jpg.png', '2007_000000.png.png', '2007_000001.jpg.png']
+    pred = cv2.imread(str(out / 'pred/2007_000001.jpg.png'),
+                      cv2.IMREAD_UNCHANGED)
+    assert pred.shape == cv2.imread(str(images / '2007_000001.jpg')).shape[:2]
+    # a second run says what it replaces; a broken image costs only itself
+    (images / 'broken.jpg').write_text('not a jpeg')
+    again = run_tool('tools/infer.py', config('fcn_r101_voc_321.py'),
+                     tiny_checkpoint, str(images), '--out', str(out),
+                     '--cfg-options', *TINY_MODEL, check=False)
+    assert 'replacing 6 file(s) of an earlier run' in again.stdout
+    assert again.returncode == 1 and 'wrote 3 overlay(s)' in again.stdout
+    errors = [l for l in again.stderr.splitlines() if l.startswith('error:')]
+    assert len(errors) == 1 and 'broken.jpg' in errors[0], again.stderr
     for name, source in (('2007_000000.jpg', '2007_000000.jpg'),
                          ('2007_000000.png', '2007_000001.jpg')):
         written = cv2.imread(str(out / 'vis' / name))

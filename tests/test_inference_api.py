@@ -14,6 +14,7 @@ from mmengine.config import DictAction
 import fcn_plugin  # noqa: F401  (before mmseg's models: mmcv-lite)
 from fcn_plugin.builder import build_segmentor, load_config
 from fcn_plugin.errors import UserInputError
+from fcn_plugin.weights import load_checkpoint_file
 from mmseg.apis import MMSegInferencer, inference_model, init_model
 
 ROWS = ['fcn_r101_voc_321.py', 'fcn_r101_voc_321_fp32.py',
@@ -137,7 +138,7 @@ def test_fine_tuning_from_another_head_is_explicit(tiny_weights):
     cfg = _tiny_cfg(ROWS[1])
     cfg.model.strict_load = False
     model = init_model(cfg, tiny_weights[19], device='cpu')
-    source = torch.load(tiny_weights[19])['state_dict']
+    source = load_checkpoint_file(tiny_weights[19])['state_dict']
     state = model.state_dict()
     assert torch.equal(state['backbone.conv1.weight'],
                        source['backbone.conv1.weight'])  # what fits: loaded

@@ -31,22 +31,24 @@ class CrashAfterIteration(Hook):
 
 
 @HOOKS.register_module()
-class SigtermDuringIteration(Hook):
-    """Send SIGTERM to this process (rank ``rank`` only) in ``iteration``;
-    ``group=True``: to its whole process group, DataLoader workers included,
-    as a scheduler does."""
+class SignalDuringIteration(Hook):
+    """Send ``signum`` (SIGTERM) to this process (rank ``rank`` only) in
+    ``iteration``; ``group=True``: to its whole process group, DataLoader
+    workers included, as a scheduler (SIGTERM) or a closed terminal (SIGHUP)
+    does."""
     priority = 'LOW'  # before PreemptionHook (LOWEST) looks
 
-    def __init__(self, iteration, rank=0, group=False):
+    def __init__(self, iteration, rank=0, group=False, signum='SIGTERM'):
         self.iteration, self.rank, self.group = iteration, rank, group
+        self.signum = getattr(signal, signum)
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None):
         if runner.iter + 1 == self.iteration and runner.rank == self.rank:
             if self.group:
-                os.killpg(os.getpgrp(), signal.SIGTERM)
+                os.killpg(os.getpgrp(), self.signum)
             else:
-                os.kill(os.getpid(), signal.SIGTERM)
+                os.kill(os.getpid(), self.signum)
 
 
 @register_backend('slow_atomic_local')

@@ -14,6 +14,8 @@ import pytest
 import torch
 from conftest import REPO, TINY_MODEL, config, data_root_options, run_tool
 
+from fcn_plugin.weights import load_checkpoint_file
+
 pytestmark = pytest.mark.slow
 CONFIG = config('fcn_r101_voc_321_fp32.py')
 # 24 images, batch 8: 3 iterations per epoch; 6 iterations = 2 epochs
@@ -60,7 +62,7 @@ def _train(tmp_path, root, name, cfg, *extra, workers=1, env=None):
 
 
 def _weights(path):
-    return torch.load(path)['state_dict']
+    return load_checkpoint_file(path)["state_dict"]
 
 
 def _assert_same_weights(a, b):
@@ -99,6 +101,7 @@ def test_same_samples_and_weights_for_any_num_workers(tmp_path, voc_root,
                          uninterrupted['weights'])
 
 
+@pytest.mark.compat
 def test_crash_then_resume_is_exact_and_loads_no_skipped_sample(
         tmp_path, voc_root, uninterrupted):
     crashing = _test_config(tmp_path, 'crash',
@@ -168,7 +171,7 @@ def test_truncated_newest_checkpoint_is_skipped(tmp_path, voc_root):
 def test_sigterm_checkpoints_and_resumes_exactly(tmp_path, voc_root,
                                                  uninterrupted):
     term = _test_config(tmp_path, 'term',
-                        ["dict(type='SigtermDuringIteration', iteration=3)"])
+                        ["dict(type='SignalDuringIteration', iteration=3)"])
     stopped = _train(tmp_path, voc_root, 'run', term)
     log = stopped.stdout + stopped.stderr
     assert stopped.returncode == 128 + signal.SIGTERM, log[-3000:]
@@ -184,12 +187,15 @@ def test_sigterm_checkpoints_and_resumes_exactly(tmp_path, voc_root,
                          uninterrupted['weights'])
 
 
-def test_sigterm_to_the_process_group_with_workers(tmp_path, voc_root,
-                                                   uninterrupted):
-    """A scheduler signals every process of the job: the DataLoader workers
-    die too, the main process still checkpoints the iteration it ran."""
+@pytest.mark.parametrize('name', ['SIGTERM', 'SIGHUP'])
+def test_signal_to_the_process_group_with_workers(tmp_path, voc_root,
+                                                  uninterrupted, name):
+    """A scheduler (SIGTERM) or a closed terminal (SIGHUP) signals every
+    process of the job: the DataLoader workers die or ignore it, the main
+    process still checkpoints the iteration it ran."""
     term = _test_config(tmp_path, 'group', [
-        "dict(type='SigtermDuringIteration', iteration=3, group=True)"])
+        "dict(type='SignalDuringIteration', iteration=3, group=True, "
+        f"signum={name!r})"])
     proc = subprocess.run(
         [sys.executable, 'tools/train.py', term, '--work-dir',
          str(tmp_path / 'runs/run'), '--cfg-options',
@@ -197,8 +203,8 @@ def test_sigterm_to_the_process_group_with_workers(tmp_path, voc_root,
         env=dict(os.environ, **_env(tmp_path, 'run')), capture_output=True,
         text=True, timeout=600, start_new_session=True)
     log = proc.stdout + proc.stderr
-    assert proc.returncode == 128 + signal.SIGTERM, log[-3000:]
-    assert 'SIGTERM: stopped after iteration 3' in log, log[-3000:]
+    assert proc.returncode == 128 + getattr(signal, name), log[-3000:]
+    assert f'{name}: stopped after iteration 3' in log, log[-3000:]
     assert 'Traceback' not in log
     resumed = _train(tmp_path, voc_root, 'run', _test_config(tmp_path, 'r'),
                      '--resume')
@@ -224,7 +230,7 @@ def test_two_node_groups_stop_at_the_same_iteration(tmp_path, voc_root):
     """tools/dist_train.sh with NNODES=2 (one process each, loopback, gloo);
     SIGTERM reaches rank 0 only, and both ranks stop after iteration 2."""
     cfg = _test_config(tmp_path, 'ddp', [
-        "dict(type='SigtermDuringIteration', iteration=2, rank=0)"])
+        "dict(type='SignalDuringIteration', iteration=2, rank=0)"])
     nodes = []
     for rank in (0, 1):
         env = dict(os.environ, **_env(tmp_path, f'node{rank}'), NNODES='2',

@@ -1,5 +1,5 @@
-"""Real-format weights in and out: ImageNet init, converter errors, and
-mmengine checkpoints loading under torch >= 2.6 (weights_only)."""
+"""Real-format weights in and out: ImageNet init and the converter's errors
+(checkpoint loading and its security: test_checkpoint_security.py)."""
 import pytest
 import torch
 from conftest import config, run_tool
@@ -141,11 +141,3 @@ def test_converter_cli_errors(tmp_path):
     proc = run_tool('tools/model_converters/fcn2mmseg.py', str(garbage),
                     str(tmp_path / 'o.pth'), check=False)
     assert proc.returncode == 1 and 'cannot read FCN checkpoint' in proc.stderr
-
-
-def test_mmengine_checkpoint_loads_with_weights_only(tiny_checkpoint):
-    """A checkpoint the runner wrote (message hub, numpy scalars, RNG state)
-    loads under torch's default weights_only=True once the plugin is in."""
-    checkpoint = torch.load(tiny_checkpoint)  # weights_only=True by default
-    assert 'message_hub' in checkpoint and 'random_state' in checkpoint
-    assert checkpoint['meta']['dataset_meta']['classes'][0] == 'background'

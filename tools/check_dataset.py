@@ -15,11 +15,11 @@ import sys
 from collections import Counter
 
 import numpy as np
-from mmengine.config import DictAction
 from mmengine.utils import ProgressBar
 
 from fcn_plugin.builder import load_config
-from fcn_plugin.cli import user_errors
+from fcn_plugin.cli import CfgOptionsAction, user_errors
+from fcn_plugin.config_checks import check_cfg_options
 
 LABEL_STEPS = ('LoadAnnotations', 'CheckedLoadAnnotations',
                'CityscapesLabelIdMap')
@@ -33,7 +33,7 @@ def parse_args(argv):
     parser.add_argument('--data-root', help="override every split's data_root")
     parser.add_argument('--max-problems', type=int, default=20,
                         help='problems listed per split (all are counted)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='the same overrides as tools/train.py')
     return parser.parse_args(argv)
 
@@ -85,6 +85,10 @@ def check_split(cfg, split, data_root, max_problems):
     if folder:
         return [f'{split}: 1 problem:', f'    {folder}'], 1
     data_list = dataset.unchecked_data_list()
+    if not data_list:
+        source = dataset.ann_file or dataset.data_prefix.get('img_path')
+        return [f'{split}: 1 problem:',
+                f'    no samples: {source} lists no image'], 1
     values, problems = Counter(), []
     bar = ProgressBar(len(data_list))
     for info in data_list:
@@ -119,6 +123,9 @@ def main(argv=None):
     import fcn_plugin  # noqa: F401
     from mmengine.registry import init_default_scope
     cfg = load_config(args.config, args.cfg_options)
+    for warning in check_cfg_options(load_config(args.config),
+                                     args.cfg_options or {}):
+        print(f'warning: {warning}', file=sys.stderr)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     report, total = [], 0
     for split in args.splits:

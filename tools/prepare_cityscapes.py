@@ -72,10 +72,14 @@ def convert(job):
     """One sample: read, check, resize as the pipeline does, write.
 
     Returns ``None`` or a problem (str). Existing outputs are complete (they
-    were renamed into place) and are kept.
+    were renamed into place) and are kept unless an original is newer.
     """
     img_path, label_path, img_out, label_out = job
-    if osp.isfile(img_out) and osp.isfile(label_out):
+    if osp.isfile(img_out) and osp.isfile(label_out) and min(
+            os.stat(img_out).st_mtime_ns, os.stat(label_out).st_mtime_ns) >= \
+            max(os.stat(img_path).st_mtime_ns,
+                os.stat(label_path).st_mtime_ns if osp.isfile(label_path)
+                else 0):
         return None
     try:
         results = _steps['load_image'](dict(img_path=img_path))
@@ -133,9 +137,14 @@ def main(argv=None):
     for split in args.splits:
         prefix = osp.join('leftImg8bit', split)
         marker = half.done_marker(args.data_root, prefix)
-        if osp.isfile(marker):
+        state = half.copy_state(args.data_root, prefix)
+        if state == 'complete':
             print(f'{split}: already complete ({marker})')
             continue
+        if state == 'stale':
+            print(f'{split}: the copy is older than the originals; '
+                  'redoing the files whose originals changed')
+            os.remove(marker)
         jobs = split_jobs(args.data_root, split)
         print(f'{split}: {len(jobs)} images -> {scale[0]}x{scale[1]} '
               f'({args.workers} processes)')
@@ -154,6 +163,8 @@ def main(argv=None):
             continue
         with open(marker + '.tmp', 'w') as f:
             json.dump(dict(samples=len(jobs), scale=list(scale),
+                           originals=half.originals_fingerprint(
+                               args.data_root, prefix),
                            image=half.IMG_SUFFIX, label=half.LABEL_SUFFIX),
                       f)
         os.replace(marker + '.tmp', marker)

@@ -59,11 +59,36 @@ def convert_label(name, sbd_set, sbd, voc, out_dir, converter):
                 "class label holds a 'GTcls' struct; is the file truncated or "
                 'from another folder (inst/)? Re-extract benchmark.tgz. '
                 'Nothing was written.') from exc
+        source = mat
     else:  # palette PNG: its pixel values are the class indices
-        label = np.asarray(Image.open(
-            osp.join(voc, 'SegmentationClass', name + '.png')))
+        source = osp.join(voc, 'SegmentationClass', name + '.png')
+        with Image.open(source) as png:
+            if png.mode not in ('P', 'L'):
+                raise UserInputError(
+                    f'{source} is a {png.mode} image, not a palette PNG of '
+                    'class indices: re-extract VOCtrainval_11-May-2012.tar. '
+                    'Nothing was written.')
+            label = np.asarray(png)
         Image.fromarray(label.astype(np.uint8)).save(
             osp.join(out_dir, name + '.png'))
+    check_written_label(osp.join(out_dir, name + '.png'), source,
+                        osp.join(voc, 'JPEGImages', name + '.jpg'))
+
+
+def check_written_label(path, source, image):
+    """The label written from ``source`` is a class map for ``image``."""
+    label = np.asarray(Image.open(path))
+    with Image.open(image) as img:
+        width, height = img.size
+    values = np.unique(label)
+    bad = values[(values > 20) & (values != 255)]
+    if label.ndim != 2 or label.shape != (height, width) or bad.size:
+        found = (f'values {bad.tolist()[:5]} outside 0..20 and 255'
+                 if bad.size else f'shape {label.shape} for a {width}x'
+                 f'{height} image')
+        raise UserInputError(
+            f'{source} does not give a VOC class map ({found}): is it from '
+            'another dataset or folder? Re-extract it. Nothing was written.')
 
 
 def main(argv=None):

@@ -9,9 +9,9 @@ All of mmseg's flags work (--work-dir, --out, --show-dir, --cfg-options,
 import sys
 
 from fcn_plugin.cli import (cpu_ddp_options, drop_training_options,
-                            run_mmseg_tool)
+                            run_mmseg_tool, user_errors)
 
 if __name__ == '__main__':
-    sys.exit(run_mmseg_tool(
-        'test.py', cpu_ddp_options(drop_training_options(sys.argv[1:])),
-        user_argv=sys.argv[1:]))
+    with user_errors():  # no torchrun for --launcher pytorch: one line
+        argv = cpu_ddp_options(drop_training_options(sys.argv[1:]))
+    sys.exit(run_mmseg_tool('test.py', argv, user_argv=sys.argv[1:]))

@@ -10,9 +10,10 @@ bf16 autocast on CPU (mmseg's AmpOptimWrapper refuses to start on CPU).
 """
 import sys
 
-from fcn_plugin.cli import amp_to_cfg_options, cpu_ddp_options, run_mmseg_tool
+from fcn_plugin.cli import (amp_to_cfg_options, cpu_ddp_options,
+                            run_mmseg_tool, user_errors)
 
 if __name__ == '__main__':
-    sys.exit(run_mmseg_tool(
-        'train.py', cpu_ddp_options(amp_to_cfg_options(sys.argv[1:])),
-        user_argv=sys.argv[1:]))
+    with user_errors():  # no torchrun for --launcher pytorch: one line
+        argv = cpu_ddp_options(amp_to_cfg_options(sys.argv[1:]))
+    sys.exit(run_mmseg_tool('train.py', argv, user_argv=sys.argv[1:]))

@@ -21,5 +21,7 @@ resume_required = False
 # For a bit-exact --resume, fix the seed: --cfg-options randomness.seed=0
 randomness = dict(seed=None)
 tta_model = dict(type='SegTTAModel')
-# RNG states in checkpoints (exact resume); SIGTERM/SIGINT -> checkpoint, exit
-custom_hooks = [dict(type='RandomStateHook'), dict(type='PreemptionHook')]
+# RNG states in checkpoints (exact resume); SIGTERM/SIGINT/SIGHUP ->
+# checkpoint, exit; a NaN/Inf loss stops the run before anything is saved
+custom_hooks = [dict(type='RandomStateHook'), dict(type='PreemptionHook'),
+                dict(type='NonFiniteLossHook')]

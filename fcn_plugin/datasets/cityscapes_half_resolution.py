@@ -13,7 +13,16 @@ by OpenCV at memory speed) and fast PNG labels, beside the originals::
 
 The pipeline is unchanged: its ``Resize`` to 512x1024 leaves a 512x1024
 image as it is, so samples are bitwise those of the originals.
+
+The ``.done`` marker records a fingerprint of the split's originals (every
+file's name, size and modification time): a copy made before originals were
+added, removed or changed is stale, and the dataset refuses it with the fix
+instead of training on old data.
 """
+import glob
+import hashlib
+import json
+import os
 import os.path as osp
 
 COPY_DIR = 'half_resolution'
@@ -31,6 +40,31 @@ def done_marker(data_root, img_prefix):
     return osp.join(data_root, copy_prefix(img_prefix).rstrip('/') + '.done')
 
 
-def copy_complete(data_root, img_prefix):
-    """Whether the copy of the split in ``img_prefix`` is complete."""
-    return osp.isfile(done_marker(data_root, img_prefix))
+def originals_fingerprint(data_root, img_prefix):
+    """sha1 of the name, size and mtime of every original image and raw
+    label of the split in ``img_prefix`` (``leftImg8bit/<split>``)."""
+    split = osp.basename(img_prefix.rstrip('/'))
+    digest = hashlib.sha1()
+    for folder, pattern in (('leftImg8bit', '*_leftImg8bit.png'),
+                            ('gtFine', '*' + LABEL_SUFFIX)):
+        for path in sorted(glob.glob(osp.join(data_root, folder, split, '*',
+                                              pattern))):
+            stat = os.stat(path)
+            digest.update(f'{osp.relpath(path, data_root)} {stat.st_size} '
+                          f'{stat.st_mtime_ns}\n'.encode())
+    return digest.hexdigest()
+
+
+def copy_state(data_root, img_prefix):
+    """``'complete'``, ``'absent'`` or ``'stale'`` (originals changed since
+    the copy of the split in ``img_prefix`` was marked complete)."""
+    marker = done_marker(data_root, img_prefix)
+    if not osp.isfile(marker):
+        return 'absent'
+    try:
+        with open(marker) as f:
+            recorded = json.load(f).get('originals')
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    current = originals_fingerprint(data_root, img_prefix)
+    return 'complete' if recorded == current else 'stale'

@@ -22,8 +22,8 @@ from mmengine.logging import print_log
 from mmseg.datasets import CityscapesDataset
 from mmseg.registry import DATASETS
 
+from ..errors import UserInputError
 from . import cityscapes_half_resolution as half
-
 from .file_checks import CheckedFileListMixin
 from .seeded_samples import SeededSamplesMixin
 
@@ -50,9 +50,20 @@ class CityscapesLabelIdDataset(SeededSamplesMixin, CheckedFileListMixin,
                  half_resolution_copy=True,
                  **kwargs):
         prefix = kwargs.get('data_prefix', {})
-        if half_resolution_copy and seg_map_suffix == half.LABEL_SUFFIX \
-                and prefix.get('img_path') and \
-                half.copy_complete(data_root, prefix['img_path']):
+        state = half.copy_state(data_root, prefix['img_path']) if (
+            half_resolution_copy and seg_map_suffix == half.LABEL_SUFFIX
+            and prefix.get('img_path')) else 'absent'
+        if state == 'stale':
+            raise UserInputError(
+                f'{type(self).__name__}: the half-resolution copy of '
+                f'{osp.join(data_root, prefix["img_path"])} is stale: '
+                'originals were added, removed or changed after '
+                'tools/prepare_cityscapes.py made it. Run it again '
+                f'(python tools/prepare_cityscapes.py {data_root}), or read '
+                'the originals: --cfg-options '
+                'train_dataloader.dataset.half_resolution_copy=False '
+                'val_dataloader.dataset.half_resolution_copy=False')
+        if state == 'complete':
             kwargs['data_prefix'] = {k: half.copy_prefix(v)
                                      for k, v in prefix.items()}
             kwargs['img_suffix'] = half.IMG_SUFFIX

@@ -69,13 +69,27 @@ class CheckedFileListMixin:
         for sub in sorted(os.listdir(self.data_root)):
             nested = osp.join(self.data_root, sub)
             if osp.isdir(osp.join(nested, relative)):
-                return (f' It is in {nested}: set data_root={nested} (the '
-                        'folder that holds it), not its parent.')
+                return (f' It is in {nested}: point the splits there, not at '
+                        'its parent: --cfg-options '
+                        f'train_dataloader.dataset.data_root={nested} '
+                        f'val_dataloader.dataset.data_root={nested} '
+                        f'test_dataloader.dataset.data_root={nested}')
         return ''
 
     def unchecked_data_list(self):
-        """The samples of the split, label folders resolved, not checked."""
-        return self.locate_files(super().load_data_list())
+        """The samples of the split, label folders resolved, not checked
+        (blank lines of the split file name no sample)."""
+        try:
+            data_list = super().load_data_list()
+        except UnicodeDecodeError as exc:
+            raise UserInputError(
+                f'{type(self).__name__}: split file {self.ann_file} is not '
+                f'UTF-8 text ({exc.reason} at byte {exc.start}): save it as '
+                'UTF-8, one image id per line.') from None
+        suffix = getattr(self, 'img_suffix', None)
+        data_list = [d for d in data_list
+                     if osp.basename(d['img_path']) != suffix]
+        return self.locate_files(data_list)
 
     @staticmethod
     def missing_files(data_list):
@@ -96,6 +110,11 @@ class CheckedFileListMixin:
             raise
         except Exception as exc:
             info = self.get_data_info(idx)
+            if isinstance(exc, OSError) and exc.errno:  # not a broken file
+                raise UserInputError(
+                    f'{type(self).__name__}: cannot read '
+                    f'{exc.filename or info["img_path"]}: {exc.strerror} '
+                    '(check the file\'s permissions and the disk).') from exc
             text = str(exc).strip().splitlines()
             raise UserInputError(
                 f'{type(self).__name__}: cannot load image {info["img_path"]}'

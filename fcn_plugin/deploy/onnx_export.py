@@ -8,10 +8,15 @@ the image, the test pipeline's resize/padding (VOC's 505 padding, Cityscapes'
 512x1024), BGR->RGB and mean/std normalization (mean 123.675/116.28/103.53,
 std 58.395/57.12/57.375 on 0..255 RGB), test-time augmentation.
 """
+import inspect
+import os
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.model import revert_sync_batchnorm
+
+from ..errors import UserInputError
 
 MEAN = (123.675, 116.28, 103.53)
 STD = (58.395, 57.12, 57.375)
@@ -41,33 +46,51 @@ class LogitsAtInputSize(torch.nn.Module):
 def export(segmentor, path, sample, opset=17):
     """Write ``path`` (ONNX) for ``segmentor``; ``sample``: an input tensor."""
     module = LogitsAtInputSize(segmentor)
+    # the TorchScript exporter: the default before torch 2.9, which has no
+    # ``dynamo`` argument before 2.5
+    legacy = {'dynamo': False} if 'dynamo' in inspect.signature(
+        torch.onnx.export).parameters else {}
     with torch.no_grad():
         torch.onnx.export(
             module, (sample, ), path, input_names=['input'],
-            output_names=['logits'], opset_version=opset, dynamo=False,
+            output_names=['logits'], opset_version=opset, **legacy,
             dynamic_axes={'input': {0: 'batch', 2: 'height', 3: 'width'},
                           'logits': {0: 'batch', 2: 'height', 3: 'width'}})
     return module
 
 
 def ort_session(path, threads=None):
+    """An ONNX Runtime CPU session of ``path``; a file that is not an ONNX
+    model is a :class:`UserInputError` naming it."""
     import onnxruntime as ort
+    if not os.path.isfile(path):
+        raise UserInputError(f'ONNX model not found: {path}')
     options = ort.SessionOptions()
     if threads:
         options.intra_op_num_threads = threads
-    return ort.InferenceSession(path, options,
-                                providers=['CPUExecutionProvider'])
+    try:
+        return ort.InferenceSession(path, options,
+                                    providers=['CPUExecutionProvider'])
+    except Exception as exc:  # noqa: BLE001 - ORT's own error types
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise UserInputError(
+            f'cannot load ONNX model {path}: {first[:200]}. Is it an ONNX '
+            'file (tools/deployment/export_onnx.py writes one)?') from None
 
 
 def compare(session, module, inputs):
-    """``(max relative logit difference, argmax agreement)`` over inputs."""
+    """``(max relative logit difference, argmax agreement)`` over inputs;
+    the difference is ``inf`` once either side has a NaN or Inf logit."""
     worst, same, total = 0.0, 0, 0
     for x in inputs:
         got = session.run(None, {'input': x.numpy()})[0]
         with torch.no_grad():
             want = module(x).numpy()
-        worst = max(worst, float(np.abs(got - want).max() /
-                                 max(np.abs(want).max(), 1e-12)))
+        if not (np.isfinite(got).all() and np.isfinite(want).all()):
+            worst = float('inf')  # max() would drop a NaN
+        else:
+            worst = max(worst, float(np.abs(got - want).max() /
+                                     max(np.abs(want).max(), 1e-12)))
         same += int((got.argmax(1) == want.argmax(1)).sum())
         total += want.shape[0] * want.shape[2] * want.shape[3]
     return worst, same / total
@@ -76,7 +99,6 @@ def compare(session, module, inputs):
 def image_files(cfg, images=None):
     """``images`` (a file or folder), or else the config's val images, or
     ``[]`` when they are not there."""
-    from ..errors import UserInputError
     from ..inference import list_images
     if images:
         return list_images(images)

@@ -10,7 +10,9 @@ the new one exists: a kill at the wrong moment leaves a truncated
   target (atomic on POSIX), then fsyncs the folder;
 * :class:`AtomicCheckpointHook` saves through it, writes ``last_checkpoint``
   the same way and removes an old or previous-best checkpoint only after its
-  successor is complete.
+  successor is complete, and only inside this run's own folder: the message
+  hub restores the previous best as an absolute path, which in a copied or
+  branched work dir names the ORIGINAL run's file.
 """
 import os
 import os.path as osp
@@ -33,6 +35,8 @@ def atomic_write(data, path, write=None):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as exc:  # disk full, read-only: name the file
+        raise OSError(exc.errno, exc.strerror, path) from exc
     finally:
         if osp.exists(tmp):
             os.remove(tmp)
@@ -97,7 +101,7 @@ class AtomicCheckpointHook(CheckpointHook):
         atomic_write(self.last_ckpt.encode(),
                      osp.join(runner.work_dir, 'last_checkpoint'))
         if leaving is not None:
-            self._remove(self.file_backend.join_path(
+            self._remove(runner, self.file_backend.join_path(
                 self.out_dir, self.filename_tmpl.format(leaving)))
 
     def _save_best_checkpoint(self, runner, metrics):
@@ -112,11 +116,19 @@ class AtomicCheckpointHook(CheckpointHook):
             if self.best_ckpt_path is None:
                 self.best_ckpt_path = previous
         if previous and self.best_ckpt_path != previous and \
-                is_main_process():
-            self._remove(previous)
+                is_main_process() and self._remove(runner, previous):
             runner.logger.info(f'The previous best checkpoint {previous} is '
                                'removed (after the new one was saved)')
 
-    def _remove(self, path):
-        if self.file_backend.isfile(path):
+    def _remove(self, runner, path):
+        """Remove ``path`` if it is a file in this run's checkpoint folder;
+        return whether it was removed."""
+        inside = osp.dirname(osp.realpath(path)) == osp.realpath(self.out_dir)
+        if not inside:
+            runner.logger.warning(
+                f'not removing {path}: it is not in this run\'s folder '
+                f'{self.out_dir} (a copied or branched work dir?)')
+        elif self.file_backend.isfile(path):
             self.file_backend.remove(path)
+            return True
+        return False

@@ -21,6 +21,14 @@ from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import OPTIM_WRAPPERS
 
 
+def _disabled_grad_scaler():
+    """A pass-through ``GradScaler``: ``torch.amp.GradScaler`` from torch
+    2.3, ``torch.cuda.amp.GradScaler`` (deprecated later) before."""
+    if hasattr(torch.amp, 'GradScaler'):
+        return torch.amp.GradScaler('cpu', enabled=False)
+    return torch.cuda.amp.GradScaler(enabled=False)
+
+
 @OPTIM_WRAPPERS.register_module()
 class MixedPrecisionOptimWrapper(AmpOptimWrapper):
     """``AmpOptimWrapper`` on accelerators; bf16 autocast on CPU.
@@ -44,7 +52,7 @@ class MixedPrecisionOptimWrapper(AmpOptimWrapper):
             f"cpu_dtype must be 'bfloat16' or 'float32', got {cpu_dtype!r}"
         OptimWrapper.__init__(self, **kwargs)
         self._scale_update_param = None
-        self.loss_scaler = torch.amp.GradScaler('cpu', enabled=False)
+        self.loss_scaler = _disabled_grad_scaler()
         self.cast_dtype = torch.bfloat16
         self.cpu_fp32 = cpu_dtype == 'float32'
         print_log(

@@ -1,7 +1,8 @@
-"""Stop cleanly on SIGTERM / SIGINT: finish the iteration, checkpoint, exit.
+"""Stop cleanly on SIGTERM, SIGINT or SIGHUP: finish the iteration, checkpoint, exit.
 
 Schedulers and spot instances send SIGTERM before killing a job; Ctrl-C
-sends SIGINT. Without this hook the run dies and everything since the last
+sends SIGINT; a closed terminal or a dropped ssh session sends SIGHUP.
+Without this hook the run dies and everything since the last
 checkpoint is lost. With it, the signal is only noted; after the current
 iteration every rank agrees (one all-reduce of a flag, so all ranks stop at
 the same iteration under ``dist_train.sh``), a checkpoint of that iteration
@@ -9,8 +10,9 @@ is written through the run's ``CheckpointHook`` and the process exits with
 one line and code 128 + signal number. ``--resume`` then continues exactly.
 A second signal is not caught: Ctrl-C twice still kills at once.
 
-A terminal's Ctrl-C reaches every process of the foreground group:
-DataLoader workers ignore SIGINT (:func:`worker_ignores_sigint`, the
+A terminal's Ctrl-C or hang-up reaches every process of the foreground
+group: DataLoader workers ignore SIGINT and SIGHUP
+(:func:`worker_ignores_terminal_signals`, the
 configs' ``worker_init_fn``) and keep serving the main process. A
 scheduler's SIGTERM to the whole process group stops the workers (they must
 stay stoppable with SIGTERM: that is how Python ends daemon processes at
@@ -29,22 +31,25 @@ from mmengine.dist import is_distributed
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.registry import FUNCTIONS, HOOKS
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+TERMINAL_SIGNALS = (signal.SIGINT, signal.SIGHUP)
 
 
 @FUNCTIONS.register_module()
-def worker_ignores_sigint(worker_id):
-    """``worker_init_fn``: Ctrl-C is the main process's to handle.
+def worker_ignores_terminal_signals(worker_id):
+    """``worker_init_fn``: Ctrl-C and hang-ups are the main process's.
 
     (Sample randomness comes from each sample's seed, see
     ``ResumableSampler``, so workers need no seeding of their own.)
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in TERMINAL_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
 
 
 @HOOKS.register_module()
 class PreemptionHook(Hook):
-    """On SIGTERM/SIGINT: checkpoint after the current iteration and exit."""
+    """On SIGTERM/SIGINT/SIGHUP: checkpoint after the current iteration and
+    exit with code 128 + signal."""
 
     priority = 'LOWEST'  # after CheckpointHook's own save of an iteration
 

@@ -5,6 +5,10 @@ different dropout masks than an uninterrupted one. With this hook, a fixed
 ``randomness.seed`` and the datasets' ``ResumableSampler`` (every sample
 augmented from its own seed), a resumed run ends with the same weights as an
 uninterrupted one, whatever ``num_workers`` is.
+
+NumPy's MT19937 key (624 uint32) is stored as an int64 tensor: torch < 2.3
+has no uint32 tensors, and int64 holds every uint32 value exactly, so a
+checkpoint written under any supported torch resumes under any other.
 """
 import random
 
@@ -24,7 +28,8 @@ class RandomStateHook(Hook):
         np_state = np.random.get_state()
         state = dict(
             python=random.getstate(),
-            numpy=(np_state[0], torch.from_numpy(np_state[1].copy()),
+            numpy=(np_state[0],
+                   torch.from_numpy(np_state[1].astype(np.int64)),
                    *np_state[2:]),
             torch=torch.get_rng_state())
         if torch.cuda.is_available():
@@ -38,7 +43,7 @@ class RandomStateHook(Hook):
             return
         random.setstate(state['python'])
         name, keys, *rest = state['numpy']
-        np.random.set_state((name, keys.numpy(), *rest))
+        np.random.set_state((name, keys.numpy().astype(np.uint32), *rest))
         torch.set_rng_state(state['torch'])
         if 'cuda' in state and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state['cuda'])

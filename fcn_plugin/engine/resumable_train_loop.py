@@ -14,6 +14,7 @@ from mmengine.registry import LOOPS
 from mmengine.runner import IterBasedTrainLoop
 
 from ..datasets.resumable_sampler import ResumableSampler
+from ..errors import UserInputError
 
 
 class _PositionedIterator:
@@ -72,6 +73,16 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
     """
 
     def run(self):
+        if self._iter == self._max_iters > 0:
+            print_log(f'--resume: training is complete (iteration '
+                      f'{self._iter} = train_cfg.max_iters): nothing to do.',
+                      logger='current')
+        if self._iter > self._max_iters:
+            raise UserInputError(
+                f'--resume: the checkpoint is at iteration {self._iter} and '
+                f'train_cfg.max_iters is {self._max_iters}: nothing to train. '
+                'Raise train_cfg.max_iters to continue, or score the '
+                'checkpoint with tools/test.py.')
         if isinstance(self.dataloader.sampler, ResumableSampler):
             self.dataloader_iterator = _PositionedIterator(self.dataloader)
             if self._iter > 0:

@@ -7,7 +7,8 @@ checkpoint None" and silently starts over. This runner looks at the
 first whose zip archive is complete, and says which ones it skipped and why;
 left-over temporary files of interrupted atomic writes are removed. With
 nothing to resume it says that training starts from iteration 0, or stops
-when the config sets ``resume_required=True``.
+when the config sets ``resume_required=True``. A training holds the work
+dir's lock (:mod:`.work_dir_lock`), so a second one there stops at once.
 """
 import glob
 import os
@@ -21,6 +22,7 @@ from mmengine.registry import RUNNERS
 from ..errors import UserInputError
 from .atomic_checkpoints import TMP_MARK
 from .concise_console_runner import ConciseConsoleRunner
+from .work_dir_lock import lock_work_dir
 
 _STEP = re.compile(r'^(iter|epoch)_(\d+)\.pth$')
 
@@ -62,6 +64,12 @@ class ResumeSafeRunner(ConciseConsoleRunner):
     """``ConciseConsoleRunner`` whose auto-resume picks the newest intact
     checkpoint; with ``resume_required=True`` in the config, having none
     stops the run."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._work_dir_lock = None
+        if self._train_loop is not None and is_main_process():
+            self._work_dir_lock = lock_work_dir(self.work_dir)
 
     def load_or_resume(self):
         if self._resume and self._load_from is None and not self._has_loaded:

@@ -54,7 +54,13 @@ class CheckedEncoderDecoder(EncoderDecoder):
     def __init__(self, strict_load=True, **kwargs):
         super().__init__(**kwargs)
         self.strict_load = strict_load
-        self.register_load_state_dict_pre_hook(self._check_fit)
+        # public from torch 2.5; the same hook through the older private API
+        register = getattr(self, 'register_load_state_dict_pre_hook', None)
+        if register is not None:
+            register(self._check_fit)
+        else:
+            self._register_load_state_dict_pre_hook(self._check_fit,
+                                                    with_module=True)
 
     @staticmethod
     def _check_fit(module, state_dict, prefix, *args):

@@ -1,6 +1,6 @@
 """Reading and writing real checkpoints: ImageNet init, reference conversion,
-and mmengine checkpoint loading under torch >= 2.6."""
-from . import local_loader, torch_load_compat  # noqa: F401  (register)
+and mmengine checkpoint loading that never runs pickled code."""
+from . import local_loader, remote_loader, restricted_unpickler  # noqa: F401
 from .convert_fcn import convert_fcn_state_dict
 from .imagenet_init import ImageNetPretrainedInit, load_resnet_state_dict
 from .io import load_checkpoint_file, state_dict_mismatch

@@ -19,10 +19,9 @@ import sys
 import time
 
 import torch
-from mmengine.config import DictAction
 
 from fcn_plugin import benchmark as bm
-from fcn_plugin.cli import check_device, user_errors
+from fcn_plugin.cli import CfgOptionsAction, check_device, user_errors
 from fcn_plugin.errors import UserInputError
 from fcn_plugin.builder import build_segmentor, load_config
 
@@ -53,7 +52,7 @@ def parse_args(argv):
                         'tools/deployment/) on the CPU')
     parser.add_argument('--onnx', help='model for --backend onnxruntime')
     parser.add_argument('--json', help='also write the results here')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     return parser.parse_args(argv)
 
 

@@ -14,10 +14,10 @@ import sys
 
 import torch
 from mmengine.analysis import get_model_complexity_info
-from mmengine.config import DictAction
 
-from fcn_plugin.cli import user_errors
+from fcn_plugin.cli import CfgOptionsAction, user_errors
 from fcn_plugin.builder import build_segmentor, load_config
+from fcn_plugin.errors import UserInputError
 
 
 def parse_args(argv):
@@ -25,7 +25,7 @@ def parse_args(argv):
     parser.add_argument('config')
     parser.add_argument(
         '--shape', type=int, nargs=2, default=[256, 512], metavar=('H', 'W'))
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     return parser.parse_args(argv)
 
 
@@ -43,6 +43,10 @@ def main(argv=None):
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
     height, width = args.shape
+    if min(height, width) < 8:
+        raise UserInputError(
+            f'--shape {height} {width}: height and width must be at least 8 '
+            'pixels (the model downsamples by 8)')
     # mmseg's get_flops counts EncoderDecoder._forward (backbone + head);
     # forward(mode='tensor') is that same path.
     macs, params = count(cfg, height, width)

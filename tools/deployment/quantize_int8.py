@@ -12,9 +12,8 @@ import argparse
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
 
-from fcn_plugin.cli import user_errors
+from fcn_plugin.cli import CfgOptionsAction, user_errors
 from fcn_plugin.errors import UserInputError
 
 
@@ -28,7 +27,7 @@ def parse_args(argv):
     parser.add_argument('--num-images', type=int, default=32,
                         help='calibration images; as many more (if there) '
                         'measure the agreement')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     return parser.parse_args(argv)
 
 
@@ -39,6 +38,7 @@ def main(argv=None):
                              'with tools/deployment/export_onnx.py')
     from fcn_plugin.builder import load_config
     from fcn_plugin.deploy import int8, onnx_export
+    onnx_export.ort_session(args.onnx)  # not an ONNX model: one line, now
     cfg = load_config(args.config, args.cfg_options)
     from mmengine.registry import init_default_scope
     init_default_scope('mmseg')

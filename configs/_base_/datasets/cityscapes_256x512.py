@@ -79,7 +79,7 @@ train_dataloader = dict(
     # process, which checkpoints and exits (PreemptionHook)
     # (372 iterations per epoch)
     sampler=dict(type='ResumableSampler', shuffle=True),
-    worker_init_fn=dict(type='worker_ignores_sigint'),
+    worker_init_fn=dict(type='worker_ignores_terminal_signals'),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,

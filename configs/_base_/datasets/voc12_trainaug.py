@@ -7,10 +7,13 @@ train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='CheckedLoadAnnotations', num_classes=num_classes),
     dict(type='RandomScale', ratio_range=(0.5, 1.5)),
-    # Reference: pad to the crop size (0 / 255) when smaller, then crop.
-    # mmseg crops min(crop, image) and the data preprocessor pads the result
-    # on the right/bottom with 0 / 255 to crop_size: identical samples.
+    # Reference: pad right/bottom to the crop size when smaller, then crop,
+    # all before normalizing, so the pad is black (0) and ignored (255).
+    # mmseg crops min(crop, image) at a uniform offset, then mmcv's Pad pads
+    # right/bottom with 0 / 255 before the flip: the reference's samples
+    # (the preprocessor would pad after normalizing, i.e. with the mean).
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=1.0),
+    dict(type='Pad', size=crop_size, pad_val=dict(img=0, seg=255)),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]
@@ -58,7 +61,7 @@ train_dataloader = dict(
     # process, which checkpoints and exits (PreemptionHook)
     # (1,323 iterations per epoch)
     sampler=dict(type='ResumableSampler', shuffle=True),
-    worker_init_fn=dict(type='worker_ignores_sigint'),
+    worker_init_fn=dict(type='worker_ignores_terminal_signals'),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,

@@ -1,13 +1,15 @@
 # Reference optimisation: SGD (momentum 0.9, wd 5e-4 on ALL parameters, BN and
-# bias included) with poly decay lr = base * (1 - it / total) ** 0.9 stepped
-# every iteration, no warm-up. Rows set lr and train_cfg.max_iters; PolyLR's
-# `end` defaults to max_iters, so shortening a run keeps the full decay shape.
+# bias included) with poly decay lr = base * (1 - it / total) ** 0.9 for
+# it = 0 .. total - 1, stepped every iteration, no warm-up. Rows set lr and
+# train_cfg.max_iters; `end` defaults to max_iters, so shortening a run keeps
+# the formula. ReferencePolyLR, not mmengine's PolyLR, which decays over
+# total - 1 steps and trains its last iteration at lr 0.
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4),
     clip_grad=None)
 param_scheduler = [
-    dict(type='PolyLR', power=0.9, eta_min=0.0, begin=0, by_epoch=False)
+    dict(type='ReferencePolyLR', power=0.9, eta_min=0.0, begin=0, by_epoch=False)
 ]
 # Validation every 1,000 iterations; the best-mIoU checkpoint is kept, as the
 # reference releases the best checkpoint seen during training.
