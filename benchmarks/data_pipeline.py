@@ -36,7 +36,9 @@ ROWS = {'VOC (rows 1, 2)': 'fcn_r101_voc_321.py',
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--seconds', type=float, default=5,
                         help='time per measurement')
     parser.add_argument('--workers', type=int, default=os.cpu_count())

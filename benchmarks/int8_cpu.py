@@ -37,7 +37,9 @@ CITYSCAPES = osp.join(REPO, 'configs', 'fcn_r101_cityscapes_256x512.py')
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--shape', type=int, nargs=2, default=[256, 512])
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--iters', type=int, default=5)

@@ -37,7 +37,9 @@ STOCK = ['train_cfg.type=IterBasedTrainLoop',
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--iters', type=int, nargs='+',
                         default=[0, 1000, 10000])
     parser.add_argument('--stock-iters', type=int, nargs='*', default=[100],

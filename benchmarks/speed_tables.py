@@ -54,7 +54,9 @@ DEFAULT_MODES = {
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--config',
                         default=osp.join(REPO, 'configs',
                                          'fcn_r101_cityscapes_256x512.py'))
@@ -67,8 +69,8 @@ def parse_args():
                         help='alternating rounds for table (a)')
     parser.add_argument('--modes', nargs='+', choices=list(MODES),
                         help='the first is the base of the ratios and '
-                        'differences (default: all but the slow ones for the '
-                        'device; CPU: fp32 first, CUDA: fp32 with TF32 off)')
+                        'differences; None: all but the slow ones for the '
+                        'device (CPU: fp32 first, CUDA: fp32 with TF32 off)')
     parser.add_argument('--reference-amp', action='store_true',
                         help='table (a) also compares both models under amp')
     return parser.parse_args()

@@ -38,7 +38,9 @@ ROWS = ['fcn_r101_voc_321.py', 'fcn_r101_voc_321_fp32.py',
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--configs', nargs='+', default=ROWS)
     parser.add_argument('--batch', type=int, default=8)
     parser.add_argument('--iters', type=int, default=2)
@@ -48,7 +50,7 @@ def parse_args():
                         choices=['off', 'on'])
     parser.add_argument('--cpu-dtype', default='float32',
                         choices=['bfloat16', 'float32'],
-                        help='mixed-precision rows on CPU (default float32, '
+                        help='mixed-precision rows on CPU (float32 '
                         'as the README table: bf16 autocast is ~27x slower '
                         'on CPUs without native bf16)')
     return parser.parse_args()

@@ -14,10 +14,17 @@ import warnings
 from .errors import UserInputError, describe_error
 
 # Upstream warnings every run prints that tell a user nothing actionable:
-# mmseg builds its loss through its own deprecated helper, and its
-# visualization hook warns whenever drawing is off (the default).
+# mmseg builds its loss through its own deprecated helper, its
+# visualization hook warns whenever drawing is off (the default), mmengine's
+# inferencer looks for its own registry scope and for a save_dir it does not
+# need, mmseg's align_corners note concerns odd sizes it handles, and
+# mmengine notes each (H, W) map it stores as (1, H, W) under --tta.
 UPSTREAM_NOISE = (r'``build_loss`` would be deprecated soon',
-                  r'The draw is False')
+                  r'The draw is False',
+                  r'Failed to search registry with scope',
+                  r'Failed to add <class .mmengine.visualization.vis_backend',
+                  r'When align_corners=True, the output would more aligned',
+                  r'The shape of value will convert from')
 
 
 def mmseg_tool_path(relative):
@@ -34,7 +41,9 @@ def mmseg_tool_path(relative):
 @contextlib.contextmanager
 def user_errors():
     """Print a user error on one line and exit 1 (:func:`describe_error`);
-    re-raise the rest, and everything with ``FCN_PLUGIN_DEBUG=1``."""
+    re-raise the rest, and everything with ``FCN_PLUGIN_DEBUG=1``. Every
+    tool runs in it, so it also hides :data:`UPSTREAM_NOISE`."""
+    quiet_upstream_warnings()
     try:
         yield
     except Exception as exc:  # noqa: BLE001 - classified just below
@@ -77,9 +86,10 @@ def check_device(device):
             f'{torch.__version__}); use --device cpu')
 
 
-def check_user_options(argv):
+def check_user_options(argv, training=False):
     """Load the config named in ``argv`` and check its ``--cfg-options``:
-    one ``warning:`` line per no-op key, an error for a late failure."""
+    one ``warning:`` line per no-op key, an error for a late failure; for
+    ``training``, also that the ImageNet init file exists."""
     if {'-h', '--help'} & set(argv):
         return
     from .builder import load_config
@@ -91,19 +101,29 @@ def check_user_options(argv):
     cfg = load_config(args.config)  # a missing file: one line, right away
     for warning in check_cfg_options(cfg, args.cfg_options or {}):
         print(f'warning: {warning}', file=sys.stderr)
+    if training:
+        from .builder import merge_options
+        from .weights.imagenet_init import check_init_file
+        merge_options(cfg, args.cfg_options or {})
+        check_init_file(cfg)
 
 
-def run_mmseg_tool(relative, argv, user_argv=None):
+def quiet_upstream_warnings():
+    """Hide the Python warnings of :data:`UPSTREAM_NOISE`."""
+    for message in UPSTREAM_NOISE:
+        warnings.filterwarnings('ignore', message=message)
+
+
+def run_mmseg_tool(relative, argv, user_argv=None, training=False):
     """Run ``mmseg/.mim/tools/<relative>`` as ``__main__`` with ``argv``.
 
     ``user_argv`` (what the user typed, before our additions) is checked
-    first (:func:`check_user_options`).
+    first (:func:`check_user_options`, ``training`` included).
     """
-    import fcn_plugin  # noqa: F401  (registry, mmcv-lite, torch.load)
-    for message in UPSTREAM_NOISE:
-        warnings.filterwarnings('ignore', message=message)
+    import fcn_plugin  # noqa: F401  (registry, mmcv-lite)
     with user_errors():
-        check_user_options(argv if user_argv is None else user_argv)
+        check_user_options(argv if user_argv is None else user_argv,
+                           training)
         path = mmseg_tool_path(relative)
         sys.argv = [path, *argv]
         runpy.run_path(path, run_name='__main__')

@@ -26,7 +26,9 @@ LABEL_STEPS = ('LoadAnnotations', 'CheckedLoadAnnotations',
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('config')
     parser.add_argument('--splits', nargs='+', default=['train', 'val'],
                         choices=['train', 'val', 'test'])

@@ -30,7 +30,9 @@ SMALL_MODEL = [  # same structure (dilated ResNet, OS 8, SimpleFCNHead), tiny
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--iters', type=int, default=40)
     parser.add_argument('--num-pictures', type=int, default=4)

@@ -18,12 +18,15 @@ import sys
 import cv2
 import numpy as np
 
-from fcn_plugin.cli import CfgOptionsAction, check_device, user_errors
+from fcn_plugin.cli import (CfgOptionsAction, check_device,
+                            user_errors)
 from fcn_plugin.errors import UserInputError
 from fcn_plugin.inference import list_images
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('config')
     parser.add_argument('checkpoint')
     parser.add_argument('images', help='an image file or a folder of images')

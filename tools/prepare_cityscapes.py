@@ -37,12 +37,14 @@ _steps = {}  # per worker process: the pipeline's loading and resize steps
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('data_root', help='Cityscapes folder (leftImg8bit/, '
                         'gtFine/)')
     parser.add_argument('--splits', nargs='+', default=['train', 'val'])
     parser.add_argument('--workers', type=int, default=os.cpu_count(),
-                        help='processes (default: all cores)')
+                        help='processes; None: all cores')
     parser.add_argument('--config', default=CONFIG,
                         help='config whose half_resolution it applies')
     return parser.parse_args(argv)
@@ -146,7 +148,7 @@ def main(argv=None):
                   'redoing the files whose originals changed')
             os.remove(marker)
         jobs = split_jobs(args.data_root, split)
-        print(f'{split}: {len(jobs)} images -> {scale[0]}x{scale[1]} '
+        print(f'{split}: {len(jobs)} images -> {scale[1]}x{scale[0]} (HxW) '
               f'({args.workers} processes)')
         problems, bar = [], ProgressBar(len(jobs))
         with Pool(args.workers, _init_worker, (scale, )) as pool:

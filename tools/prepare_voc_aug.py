@@ -30,12 +30,14 @@ TRAINAUG_SIZE = 10582
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('devkit', help='VOCdevkit folder (holds VOC2012/)')
     parser.add_argument('sbd', help='SBD benchmark_RELEASE folder '
                         '(holds dataset/cls/*.mat, dataset/{train,val}.txt)')
     parser.add_argument('--expected-size', type=int, default=TRAINAUG_SIZE,
-                        help='trainaug size to verify (default 10,582)')
+                        help='trainaug size to verify')
     return parser.parse_args(argv)
 
 
@@ -110,7 +112,8 @@ def main(argv=None):
         raise UserInputError(
             f'trainaug would have {len(trainaug)} ids, expected '
             f'{args.expected_size}: check that {sets} and {sbd} are the full '
-            'VOC2012 and SBD releases. Nothing was written.')
+            'VOC2012 and SBD releases (for another, deliberate subset: '
+            f'--expected-size {len(trainaug)}). Nothing was written.')
     sbd_set = set(sbd_ids)
     missing_mat = [i for i in trainaug if i in sbd_set
                    and not osp.isfile(osp.join(sbd, 'cls', i + '.mat'))]

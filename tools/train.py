@@ -16,4 +16,5 @@ from fcn_plugin.cli import (amp_to_cfg_options, cpu_ddp_options,
 if __name__ == '__main__':
     with user_errors():  # no torchrun for --launcher pytorch: one line
         argv = cpu_ddp_options(amp_to_cfg_options(sys.argv[1:]))
-    sys.exit(run_mmseg_tool('train.py', argv, user_argv=sys.argv[1:]))
+    sys.exit(run_mmseg_tool('train.py', argv, user_argv=sys.argv[1:],
+                            training=True))

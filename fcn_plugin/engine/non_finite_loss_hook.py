@@ -10,6 +10,7 @@ untouched and ``--resume`` continues from the last of them.
 """
 import math
 
+import torch
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
@@ -25,11 +26,14 @@ class NonFiniteLossHook(Hook):
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None):
         loss = (outputs or {}).get('loss')
-        if loss is None or math.isfinite(float(loss)):
+        if loss is None:
+            return
+        loss = loss.detach().item() if torch.is_tensor(loss) else float(loss)
+        if math.isfinite(loss):
             return
         last = runner.message_hub.get_info('last_ckpt') or 'none yet'
         raise UserInputError(
-            f'training diverged: the loss is {float(loss)} at iteration '
+            f'training diverged: the loss is {loss} at iteration '
             f'{runner.iter + 1}; nothing of this iteration was saved. Lower '
             'the learning rate (optim_wrapper.optimizer.lr) or check the '
             f'data, then continue with --resume (last checkpoint: {last}).')

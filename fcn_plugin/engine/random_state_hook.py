@@ -37,9 +37,10 @@ class RandomStateHook(Hook):
         checkpoint['random_state'] = state
 
     def after_load_checkpoint(self, runner, checkpoint):
-        # Called by ``runner.resume`` only (not by ``load_from``).
+        # Also called by load_from / tools/test.py, where the random states
+        # of the training run mean nothing: only a resume restores them.
         state = checkpoint.get('random_state')
-        if state is None:
+        if state is None or not getattr(runner, '_resume', False):
             return
         random.setstate(state['python'])
         name, keys, *rest = state['numpy']

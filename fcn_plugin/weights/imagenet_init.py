@@ -11,6 +11,8 @@ Training from scratch is explicit: ``--cfg-options model.backbone.init_cfg=None`
 A missing file, missing keys or wrong shapes stop with a message, never
 silently leaving random weights.
 """
+import os
+
 from mmengine.logging import print_log
 from mmengine.registry import WEIGHT_INITIALIZERS
 
@@ -18,6 +20,24 @@ from ..errors import UserInputError
 from .io import load_checkpoint_file, state_dict_mismatch
 
 TORCHVISION_URL = 'https://download.pytorch.org/models/resnet101-5d3b4d8f.pth'
+MISSING_HINT = (
+    f"Download torchvision's ResNet-101 ({TORCHVISION_URL}) to that path, "
+    'point model.backbone.init_cfg.checkpoint at a torchvision or '
+    'mmpretrain ResNet checkpoint, or train from scratch on purpose with '
+    '--cfg-options model.backbone.init_cfg=None')
+
+
+def check_init_file(cfg):
+    """Before anything is built: the backbone's ImageNet file exists (a
+    missing one would otherwise stop training only after the data loaders
+    and their workers started)."""
+    init_cfg = cfg.get('model', {}).get('backbone', {}).get('init_cfg')
+    if isinstance(init_cfg, dict) and init_cfg.get('type') == \
+            'ImageNetPretrained':
+        path = str(init_cfg.get('checkpoint', ''))
+        if not os.path.isfile(path):
+            raise UserInputError(
+                f'ImageNet checkpoint not found: {path}. {MISSING_HINT}')
 
 
 def _backbone_weights(checkpoint):
@@ -34,12 +54,8 @@ def _backbone_weights(checkpoint):
 
 def load_resnet_state_dict(module, path):
     """Load ImageNet weights from ``path`` into the ResNet ``module`` strictly."""
-    checkpoint = load_checkpoint_file(
-        path, 'ImageNet checkpoint',
-        f"Download torchvision's ResNet-101 ({TORCHVISION_URL}) to that path, "
-        'point model.backbone.init_cfg.checkpoint at a torchvision or '
-        'mmpretrain ResNet checkpoint, or train from scratch on purpose with '
-        '--cfg-options model.backbone.init_cfg=None')
+    checkpoint = load_checkpoint_file(path, 'ImageNet checkpoint',
+                                      MISSING_HINT)
     weights, fmt = _backbone_weights(checkpoint)
     mismatch = state_dict_mismatch(module.state_dict(), weights)
     if mismatch:

@@ -27,22 +27,31 @@ from fcn_plugin.builder import build_segmentor, load_config
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('config')
     parser.add_argument('checkpoint', nargs='?',
-                        help='weights (default: random weights)')
+                        help='weights; random weights when left out')
     parser.add_argument('--shape', type=int, nargs=2, default=[256, 512],
-                        metavar=('H', 'W'))
+                        metavar=('H', 'W'), help='input size')
     parser.add_argument('--device', default=None,
-                        help='cpu or cuda (default: cuda when available)')
-    parser.add_argument('--warmup', type=int, default=10)
-    parser.add_argument('--iters', type=int, default=300)
-    parser.add_argument('--repeat', type=int, default=3)
-    parser.add_argument('--batch', type=int, default=1)
-    parser.add_argument('--amp', action='store_true')
-    parser.add_argument('--channels-last', action='store_true')
-    parser.add_argument('--fuse-bn', action='store_true')
-    parser.add_argument('--compile', action='store_true')
+                        help='cpu or cuda; None: cuda when available')
+    parser.add_argument('--warmup', type=int, default=10,
+                        help='untimed forwards per trial')
+    parser.add_argument('--iters', type=int, default=300,
+                        help='timed forwards per trial')
+    parser.add_argument('--repeat', type=int, default=3,
+                        help='trials; the best is reported')
+    parser.add_argument('--batch', type=int, default=1, help='batch size')
+    parser.add_argument('--amp', action='store_true',
+                        help='autocast: fp16 on CUDA, bf16 on CPU')
+    parser.add_argument('--channels-last', action='store_true',
+                        help='channels_last memory format')
+    parser.add_argument('--fuse-bn', action='store_true',
+                        help='fold BN into the convolutions')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile the model')
     parser.add_argument('--real', action='store_true',
                         help='time loading the val images through the test '
                         'pipeline, separately from the forward')
@@ -52,7 +61,8 @@ def parse_args(argv):
                         'tools/deployment/) on the CPU')
     parser.add_argument('--onnx', help='model for --backend onnxruntime')
     parser.add_argument('--json', help='also write the results here')
-    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
+                        help='config overrides, KEY=VALUE')
     return parser.parse_args(argv)
 
 

@@ -21,12 +21,14 @@ MAX_RELATIVE, MIN_AGREEMENT = 1e-4, 0.9999
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('config')
     parser.add_argument('checkpoint')
     parser.add_argument('out', help='the .onnx file to write')
     parser.add_argument('--images', help='image file or folder for the '
-                        "parity check (default: the config's val images)")
+                        "parity check; None: the config's val images")
     parser.add_argument('--num-images', type=int, default=4)
     parser.add_argument('--shape', type=int, nargs=2, default=[512, 1024],
                         metavar=('H', 'W'), help='trace shape (any works)')

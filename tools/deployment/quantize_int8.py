@@ -18,11 +18,13 @@ from fcn_plugin.errors import UserInputError
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('config')
     parser.add_argument('onnx', help='fp32 model from export_onnx.py')
     parser.add_argument('out', help='the int8 .onnx file to write')
-    parser.add_argument('--images', help='image file or folder (default: '
+    parser.add_argument('--images', help='image file or folder; None: '
                         "the config's val images)")
     parser.add_argument('--num-images', type=int, default=32,
                         help='calibration images; as many more (if there) '

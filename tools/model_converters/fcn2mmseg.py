@@ -29,13 +29,15 @@ DEFAULT_CONFIGS = {  # num_classes -> the row config the checkpoint belongs to
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('src', help='pytorch-auto-drive or torchvision file')
     parser.add_argument('dst', help='output mmseg checkpoint (.pth)')
     parser.add_argument(
         '--config',
-        help='config whose model the result must fit (default: the VOC row '
-        'for 21 classes, the Cityscapes row for 19)')
+        help='config whose model the result must fit; None: the VOC row '
+        'for 21 classes, the Cityscapes row for 19')
     return parser.parse_args(argv)
 
 
