@@ -86,25 +86,33 @@ def check_device(device):
             f'{torch.__version__}); use --device cpu')
 
 
+def load_checked_config(path, cfg_options=None):
+    """``load_config(path, cfg_options)`` for a tool, after the checks of
+    :func:`check_user_options`: one ``warning:`` line per option that does
+    nothing, an error for one that would fail late."""
+    from .builder import load_config, merge_options
+    from .config_checks import check_cfg_options
+    cfg = load_config(path)
+    for warning in check_cfg_options(cfg, cfg_options or {}):
+        print(f'warning: {warning}', file=sys.stderr)
+    if cfg_options:
+        merge_options(cfg, cfg_options)
+    return cfg
+
+
 def check_user_options(argv, training=False):
     """Load the config named in ``argv`` and check its ``--cfg-options``:
     one ``warning:`` line per no-op key, an error for a late failure; for
     ``training``, also that the ImageNet init file exists."""
     if {'-h', '--help'} & set(argv):
         return
-    from .builder import load_config
-    from .config_checks import check_cfg_options
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument('config')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     args, _ = parser.parse_known_args(argv)
-    cfg = load_config(args.config)  # a missing file: one line, right away
-    for warning in check_cfg_options(cfg, args.cfg_options or {}):
-        print(f'warning: {warning}', file=sys.stderr)
+    cfg = load_checked_config(args.config, args.cfg_options)
     if training:
-        from .builder import merge_options
         from .weights.imagenet_init import check_init_file
-        merge_options(cfg, args.cfg_options or {})
         check_init_file(cfg)
 
 

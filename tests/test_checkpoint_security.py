@@ -127,10 +127,9 @@ def test_every_tool_refuses_gadgets(tmp_path, gadget, voc_root):
     row = config('fcn_r101_voc_321_fp32.py')
 
     def resume_dir(path):
-        work = tmp_path / 'resume'
-        work.mkdir()
-        (work / 'iter_5.pth').write_bytes(open(path, 'rb').read())
-        return ['--work-dir', str(work), '--resume']
+        """A work dir whose newest checkpoint is the gadget at ``path``."""
+        work = osp.dirname(path)
+        return ['--work-dir', work, '--resume']
 
     tools = [
         lambda p: ['tools/test.py', row, p, '--work-dir', str(tmp_path / 't'),
@@ -148,7 +147,12 @@ def test_every_tool_refuses_gadgets(tmp_path, gadget, voc_root):
         lambda p: ['tools/model_converters/fcn2mmseg.py', p,
                    str(tmp_path / 'converted.pth')],
     ]
-    for tool in tools:
+    for index, tool in enumerate(tools):
         path, marker = gadget(next(names))
+        if index == 1:  # --resume finds it as the run's newest checkpoint
+            work = tmp_path / 'resume'
+            work.mkdir()
+            path = write_gadget(osp.basename(path)[:-4], work / 'iter_5.pth',
+                                marker)
         _assert_refused(run_tool(*tool(path), check=False), path, marker)
     assert not (tmp_path / 'converted.pth').exists()

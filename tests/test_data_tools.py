@@ -195,12 +195,15 @@ def test_infer_writes_overlays(tmp_path, voc_root, tiny_checkpoint):
                                            f'{source}').shape
     # mmseg's own --show-dir through our test wrapper
     show = tmp_path / 'show'
-    run_tool('tools/test.py', config('fcn_r101_voc_321.py'), tiny_checkpoint,
-             '--show-dir', str(show), '--work-dir', str(tmp_path / 'test'),
-             '--cfg-options', *TINY_MODEL,
-             f'test_dataloader.dataset.data_root={voc_root}',
-             'default_hooks.visualization.interval=1')  # as the README says
+    shown = run_tool(
+        'tools/test.py', config('fcn_r101_voc_321.py'), tiny_checkpoint,
+        '--show-dir', str(show), '--work-dir', str(tmp_path / 'test'),
+        '--cfg-options', *TINY_MODEL,
+        f'test_dataloader.dataset.data_root={voc_root}',
+        'default_hooks.visualization.interval=1')  # as the README says
     assert len(list(show.rglob('*.png'))) == 6  # one per val image
+    assert f'6 picture(s) (label | prediction) in {show}/vis_data/vis_image' \
+        in shown.stdout
     missing = run_tool('tools/infer.py', config('fcn_r101_voc_321.py'),
                        str(tmp_path / 'x.pth'), str(images), '--out',
                        str(out), '--cfg-options', *TINY_MODEL, check=False)

@@ -118,6 +118,8 @@ def test_crash_then_resume_is_exact_and_loads_no_skipped_sample(
     assert 'Resuming at iteration 4: epoch 1, batch 1 of 3, reached ' \
         'without loading a sample' in log
     assert 'Restored Python/NumPy/torch random states' in log
+    # one account of where training continues, not three
+    assert 'Advance dataloader' not in log and 'resumed epoch' not in log
     # exactly the last 2 batches of the uninterrupted run, same augmentation
     assert _loads(tmp_path, 'resumed') == uninterrupted['loads'][4 * 8:]
     _assert_same_weights(tmp_path / f'runs/run/iter_{MAX_ITERS}.pth',

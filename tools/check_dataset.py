@@ -17,9 +17,7 @@ from collections import Counter
 import numpy as np
 from mmengine.utils import ProgressBar
 
-from fcn_plugin.builder import load_config
-from fcn_plugin.cli import CfgOptionsAction, user_errors
-from fcn_plugin.config_checks import check_cfg_options
+from fcn_plugin.cli import CfgOptionsAction, load_checked_config, user_errors
 
 LABEL_STEPS = ('LoadAnnotations', 'CheckedLoadAnnotations',
                'CityscapesLabelIdMap')
@@ -124,10 +122,7 @@ def main(argv=None):
     args = parse_args(argv)
     import fcn_plugin  # noqa: F401
     from mmengine.registry import init_default_scope
-    cfg = load_config(args.config, args.cfg_options)
-    for warning in check_cfg_options(load_config(args.config),
-                                     args.cfg_options or {}):
-        print(f'warning: {warning}', file=sys.stderr)
+    cfg = load_checked_config(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     report, total = [], 0
     for split in args.splits:

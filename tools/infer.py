@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from fcn_plugin.cli import (CfgOptionsAction, check_device,
-                            user_errors)
+                            load_checked_config, user_errors)
 from fcn_plugin.errors import UserInputError
 from fcn_plugin.inference import list_images
 
@@ -63,8 +63,7 @@ def main(argv=None):
     import fcn_plugin  # noqa: F401  (before mmseg's models: mmcv-lite)
     from mmseg.apis import MMSegInferencer
 
-    from fcn_plugin.builder import load_config
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = load_checked_config(args.config, args.cfg_options)
     inferencer = MMSegInferencer(model=cfg, weights=args.checkpoint,
                                  device=args.device)
     vis_dir, pred_dir = osp.join(args.out, 'vis'), osp.join(args.out, 'pred')

@@ -21,9 +21,10 @@ import time
 import torch
 
 from fcn_plugin import benchmark as bm
-from fcn_plugin.cli import CfgOptionsAction, check_device, user_errors
+from fcn_plugin.cli import (CfgOptionsAction, check_device,
+                            load_checked_config, user_errors)
 from fcn_plugin.errors import UserInputError
-from fcn_plugin.builder import build_segmentor, load_config
+from fcn_plugin.builder import build_segmentor
 
 
 def parse_args(argv):
@@ -126,7 +127,7 @@ def main(argv=None):
     check_device(device)
     if args.backend == 'onnxruntime':
         return onnxruntime_mode(args)
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = load_checked_config(args.config, args.cfg_options)
     model = build_segmentor(cfg)
     if args.checkpoint:
         from mmengine.runner import load_checkpoint

@@ -15,8 +15,8 @@ import sys
 import torch
 from mmengine.analysis import FlopAnalyzer, parameter_count
 
-from fcn_plugin.cli import CfgOptionsAction, user_errors
-from fcn_plugin.builder import build_segmentor, load_config
+from fcn_plugin.builder import build_segmentor
+from fcn_plugin.cli import CfgOptionsAction, load_checked_config, user_errors
 from fcn_plugin.errors import UserInputError
 
 
@@ -47,7 +47,7 @@ def count(cfg, height, width):
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = load_checked_config(args.config, args.cfg_options)
     height, width = args.shape
     if min(height, width) < 8:
         raise UserInputError(

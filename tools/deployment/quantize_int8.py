@@ -13,7 +13,7 @@ import os.path as osp
 import sys
 
 
-from fcn_plugin.cli import CfgOptionsAction, user_errors
+from fcn_plugin.cli import CfgOptionsAction, load_checked_config, user_errors
 from fcn_plugin.errors import UserInputError
 
 
@@ -38,10 +38,9 @@ def main(argv=None):
     if not osp.isfile(args.onnx):
         raise UserInputError(f'{args.onnx} does not exist: export it first '
                              'with tools/deployment/export_onnx.py')
-    from fcn_plugin.builder import load_config
     from fcn_plugin.deploy import int8, onnx_export
     onnx_export.ort_session(args.onnx)  # not an ONNX model: one line, now
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = load_checked_config(args.config, args.cfg_options)
     from mmengine.registry import init_default_scope
     init_default_scope('mmseg')
     inputs = onnx_export.pipeline_inputs(

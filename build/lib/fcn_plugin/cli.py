@@ -1,0 +1,184 @@
+"""Shared plumbing of the ``tools/`` scripts: run mmseg's own tools with the
+plugin imported, and turn user mistakes into one-line messages (exit code 1).
+
+Set ``FCN_PLUGIN_DEBUG=1`` to see the full traceback instead.
+"""
+import argparse
+import contextlib
+import os
+import os.path as osp
+import runpy
+import sys
+import warnings
+
+from .errors import UserInputError, describe_error
+
+# Upstream warnings every run prints that tell a user nothing actionable:
+# mmseg builds its loss through its own deprecated helper, its
+# visualization hook warns whenever drawing is off (the default), mmengine's
+# inferencer looks for its own registry scope and for a save_dir it does not
+# need, mmseg's align_corners note concerns odd sizes it handles, and
+# mmengine notes each (H, W) map it stores as (1, H, W) under --tta.
+UPSTREAM_NOISE = (r'``build_loss`` would be deprecated soon',
+                  r'The draw is False',
+                  r'Failed to search registry with scope',
+                  r'Failed to add <class .mmengine.visualization.vis_backend',
+                  r'When align_corners=True, the output would more aligned',
+                  r'The shape of value will convert from')
+
+
+def mmseg_tool_path(relative):
+    """Path of a tool shipped inside the installed mmseg (``mmseg/.mim/tools``)."""
+    import mmseg
+    path = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools', relative)
+    if not osp.isfile(path):
+        raise UserInputError(
+            f'mmseg tool {relative} not found at {path}; reinstall '
+            'mmsegmentation==1.2.2 (pip install -e . or mim install).')
+    return path
+
+
+@contextlib.contextmanager
+def user_errors():
+    """Print a user error on one line and exit 1 (:func:`describe_error`);
+    re-raise the rest, and everything with ``FCN_PLUGIN_DEBUG=1``. Every
+    tool runs in it, so it also hides :data:`UPSTREAM_NOISE`."""
+    quiet_upstream_warnings()
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - classified just below
+        line = describe_error(exc)
+        if line is None or os.environ.get('FCN_PLUGIN_DEBUG'):
+            raise
+        print(f'error: {line}', file=sys.stderr)
+        sys.exit(1)
+
+
+class CfgOptionsAction(argparse.Action):
+    """mmengine's ``DictAction`` for ``--cfg-options``, refusing with one
+    line what it would mangle: an item without ``=`` (a traceback there) and
+    a value with spaces (mmengine deletes them, and mmseg's tools parse the
+    same argv again with it, so no quoting helps)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from mmengine.config import DictAction
+        for item in values:
+            key, sep, value = item.partition('=')
+            if not sep or not key:
+                raise UserInputError(
+                    f'--cfg-options {item}: expected KEY=VALUE, e.g. '
+                    'train_cfg.max_iters=1000')
+            if ' ' in value:
+                raise UserInputError(
+                    f'--cfg-options {key}: the value {value!r} has spaces, '
+                    "which mmengine's option parser deletes; use a path "
+                    'without spaces (a symlink to it is fine).')
+        DictAction(self.option_strings, self.dest)(parser, namespace, values,
+                                                   option_string)
+
+
+def check_device(device):
+    """A CUDA device asked for on a machine without one is a user error."""
+    import torch
+    if str(device).startswith('cuda') and not torch.cuda.is_available():
+        raise UserInputError(
+            f'--device {device}: no CUDA device is available here (torch '
+            f'{torch.__version__}); use --device cpu')
+
+
+def check_user_options(argv, training=False):
+    """Load the config named in ``argv`` and check its ``--cfg-options``:
+    one ``warning:`` line per no-op key, an error for a late failure; for
+    ``training``, also that the ImageNet init file exists."""
+    if {'-h', '--help'} & set(argv):
+        return
+    from .builder import load_config
+    from .config_checks import check_cfg_options
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument('config')
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
+    args, _ = parser.parse_known_args(argv)
+    cfg = load_config(args.config)  # a missing file: one line, right away
+    for warning in check_cfg_options(cfg, args.cfg_options or {}):
+        print(f'warning: {warning}', file=sys.stderr)
+    if training:
+        from .builder import merge_options
+        from .weights.imagenet_init import check_init_file
+        merge_options(cfg, args.cfg_options or {})
+        check_init_file(cfg)
+
+
+def quiet_upstream_warnings():
+    """Hide the Python warnings of :data:`UPSTREAM_NOISE`."""
+    for message in UPSTREAM_NOISE:
+        warnings.filterwarnings('ignore', message=message)
+
+
+def run_mmseg_tool(relative, argv, user_argv=None, training=False):
+    """Run ``mmseg/.mim/tools/<relative>`` as ``__main__`` with ``argv``.
+
+    ``user_argv`` (what the user typed, before our additions) is checked
+    first (:func:`check_user_options`, ``training`` included).
+    """
+    import fcn_plugin  # noqa: F401  (registry, mmcv-lite)
+    with user_errors():
+        check_user_options(argv if user_argv is None else user_argv,
+                           training)
+        path = mmseg_tool_path(relative)
+        sys.argv = [path, *argv]
+        runpy.run_path(path, run_name='__main__')
+    return 0
+
+
+def amp_to_cfg_options(argv):
+    """Replace ``--amp`` by the plugin's device-aware mixed precision.
+
+    mmseg's ``--amp`` switches to ``AmpOptimWrapper``, which refuses to run
+    on CPU; ``MixedPrecisionOptimWrapper`` is the same thing on GPU (fp16 +
+    dynamic loss scale) and bf16 autocast on CPU.
+    """
+    if '--amp' not in argv:
+        return list(argv)
+    argv = [a for a in argv if a != '--amp']
+    return argv + [
+        '--cfg-options', 'optim_wrapper.type=MixedPrecisionOptimWrapper',
+        'optim_wrapper.loss_scale=dynamic'
+    ]
+
+
+def cpu_ddp_options(argv):
+    """Make ``--launcher pytorch`` work on a machine without CUDA (gloo).
+
+    mmengine 0.10.7's pytorch launcher calls ``torch.cuda.set_device`` and
+    wraps the model with ``device_ids=[LOCAL_RANK]``; both fail on CPU, and
+    DDP refuses SyncBN on CPU. When no GPU is present, start the gloo process
+    group here (mmengine then keeps it) and wrap the model with
+    ``CPUDistributedDataParallel`` (plain BN, no device ids). With a GPU,
+    nothing changes.
+    """
+    launched = '--launcher=pytorch' in argv or any(
+        a == '--launcher' and b == 'pytorch' for a, b in zip(argv, argv[1:]))
+    import torch
+    if not launched or torch.cuda.is_available():
+        return list(argv)
+    import torch.distributed as dist
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')  # env:// set by torchrun
+    return list(argv) + [
+        '--cfg-options', 'model_wrapper_cfg.type=CPUDistributedDataParallel',
+        'model_wrapper_cfg.broadcast_buffers=False'
+    ]
+
+
+def drop_training_options(argv):
+    """Let ``tools/test.py`` run without the training data being present.
+
+    mmseg's visualization hook reads ``runner.iter``, which makes mmengine
+    build the train loop, i.e. the train dataset, while testing with
+    ``--show-dir``. Testing needs none of the training settings, so they are
+    removed from the config.
+    """
+    return list(argv) + [
+        '--cfg-options', 'train_dataloader=None', 'train_cfg=None',
+        'optim_wrapper=None', 'param_scheduler=None'
+    ]

@@ -1,0 +1,70 @@
+"""The half-resolution copy of Cityscapes that ``tools/prepare_cityscapes.py``
+writes inside the data root, and how the dataset finds it.
+
+The reference halves every 1024x2048 image and label to 512x1024 before
+anything else; decoding the 2048-wide PNG is 70 % of a training sample's
+time. The copy stores exactly what the pipeline's ``Resize`` produces
+(image bilinear, raw label ids nearest), as uncompressed BMP images (decoded
+by OpenCV at memory speed) and fast PNG labels, beside the originals::
+
+    half_resolution/leftImg8bit/{train,val}/<city>/<name>_leftImg8bit.bmp
+    half_resolution/gtFine/{train,val}/<city>/<name>_gtFine_labelIds.png
+    half_resolution/leftImg8bit/{train,val}.done    # written last
+
+The pipeline is unchanged: its ``Resize`` to 512x1024 leaves a 512x1024
+image as it is, so samples are bitwise those of the originals.
+
+The ``.done`` marker records a fingerprint of the split's originals (every
+file's name, size and modification time): a copy made before originals were
+added, removed or changed is stale, and the dataset refuses it with the fix
+instead of training on old data.
+"""
+import glob
+import hashlib
+import json
+import os
+import os.path as osp
+
+COPY_DIR = 'half_resolution'
+IMG_SUFFIX = '_leftImg8bit.bmp'
+LABEL_SUFFIX = '_gtFine_labelIds.png'
+
+
+def copy_prefix(prefix):
+    """``leftImg8bit/train`` -> ``half_resolution/leftImg8bit/train``."""
+    return osp.join(COPY_DIR, prefix)
+
+
+def done_marker(data_root, img_prefix):
+    """The file that says the copy of one split is complete."""
+    return osp.join(data_root, copy_prefix(img_prefix).rstrip('/') + '.done')
+
+
+def originals_fingerprint(data_root, img_prefix):
+    """sha1 of the name, size and mtime of every original image and raw
+    label of the split in ``img_prefix`` (``leftImg8bit/<split>``)."""
+    split = osp.basename(img_prefix.rstrip('/'))
+    digest = hashlib.sha1()
+    for folder, pattern in (('leftImg8bit', '*_leftImg8bit.png'),
+                            ('gtFine', '*' + LABEL_SUFFIX)):
+        for path in sorted(glob.glob(osp.join(data_root, folder, split, '*',
+                                              pattern))):
+            stat = os.stat(path)
+            digest.update(f'{osp.relpath(path, data_root)} {stat.st_size} '
+                          f'{stat.st_mtime_ns}\n'.encode())
+    return digest.hexdigest()
+
+
+def copy_state(data_root, img_prefix):
+    """``'complete'``, ``'absent'`` or ``'stale'`` (originals changed since
+    the copy of the split in ``img_prefix`` was marked complete)."""
+    marker = done_marker(data_root, img_prefix)
+    if not osp.isfile(marker):
+        return 'absent'
+    try:
+        with open(marker) as f:
+            recorded = json.load(f).get('originals')
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    current = originals_fingerprint(data_root, img_prefix)
+    return 'complete' if recorded == current else 'stale'

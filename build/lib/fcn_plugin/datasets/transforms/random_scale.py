@@ -1,0 +1,68 @@
+"""Random rescale by one factor for both sides, the reference's way.
+
+The reference draws ``scale ~ U(0.5, 1.5)`` per sample and resizes to
+``(int(scale * h), int(scale * w))`` - image bilinear, label nearest.
+mmcv's ``RandomResize`` scales a fixed target size instead of the image's own
+size (and rounds), so it cannot express this.
+
+Labels are resized with the reference's exact nearest neighbour, torch's
+``F.interpolate(mode='nearest')``: source index ``floor(i * (in / out))``
+computed in float32 (:func:`torch_nearest_indices`). OpenCV's nearest works
+in double precision and picks the neighbouring row or column wherever
+``i * in / out`` is an exact integer. Index arrays: no float round trip.
+
+Deviation: the reference interpolates a float tensor in [0, 1]; here the
+uint8 image is interpolated by OpenCV (same bilinear half-pixel sampling), so
+pixels differ by rounding, at most about 1 uint8 unit (measured 0.79).
+"""
+import mmcv
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmseg.registry import TRANSFORMS
+
+
+def torch_nearest_indices(in_size, out_size):
+    """Source indices of torch's ``F.interpolate(size=..., mode='nearest')``
+    along one axis (its CPU and CUDA kernels: ``min(floor(i * s), in - 1)``
+    with the float32 scale ``s = in / out``)."""
+    if out_size == in_size:
+        return np.arange(out_size)
+    scale = np.float32(in_size) / np.float32(out_size)
+    index = np.floor(np.arange(out_size, dtype=np.float32) * scale)
+    return np.minimum(index.astype(np.int64), in_size - 1)
+
+
+@TRANSFORMS.register_module()
+class RandomScale(BaseTransform):
+    """Resize image and segmentation maps by a factor drawn from ``ratio_range``.
+
+    Required keys: ``img``; modified: ``img``, ``img_shape``, ``scale_factor``
+    and every map in ``seg_fields`` (``gt_seg_map``).
+
+    Args:
+        ratio_range (tuple[float, float]): Bounds of the uniform factor.
+    """
+
+    def __init__(self, ratio_range=(0.5, 1.5)):
+        low, high = ratio_range
+        assert 0 < low <= high, f'invalid ratio_range {ratio_range}'
+        self.ratio_range = (low, high)
+
+    def transform(self, results):
+        scale = np.random.uniform(*self.ratio_range)
+        h, w = results['img'].shape[:2]
+        new_h, new_w = int(scale * h), int(scale * w)
+        results['img'] = mmcv.imresize(
+            results['img'], (new_w, new_h), interpolation='bilinear')
+        rows = torch_nearest_indices(h, new_h)
+        cols = torch_nearest_indices(w, new_w)
+        for key in results.get('seg_fields', []):
+            results[key] = results[key][rows[:, None], cols]
+        previous = results.get('scale_factor', (1.0, 1.0))
+        results['scale_factor'] = (previous[0] * new_w / w,
+                                   previous[1] * new_h / h)
+        results['img_shape'] = (new_h, new_w)
+        return results
+
+    def __repr__(self):
+        return f'{self.__class__.__name__}(ratio_range={self.ratio_range})'

@@ -1,0 +1,96 @@
+"""Stop cleanly on SIGTERM, SIGINT or SIGHUP: finish the iteration, checkpoint, exit.
+
+Schedulers and spot instances send SIGTERM before killing a job; Ctrl-C
+sends SIGINT; a closed terminal or a dropped ssh session sends SIGHUP.
+Without this hook the run dies and everything since the last
+checkpoint is lost. With it, the signal is only noted; after the current
+iteration every rank agrees (one all-reduce of a flag, so all ranks stop at
+the same iteration under ``dist_train.sh``), a checkpoint of that iteration
+is written through the run's ``CheckpointHook`` and the process exits with
+one line and code 128 + signal number. ``--resume`` then continues exactly.
+A second signal is not caught: Ctrl-C twice still kills at once.
+
+A terminal's Ctrl-C or hang-up reaches every process of the foreground
+group: DataLoader workers ignore SIGINT and SIGHUP
+(:func:`worker_ignores_terminal_signals`, the
+configs' ``worker_init_fn``) and keep serving the main process. A
+scheduler's SIGTERM to the whole process group stops the workers (they must
+stay stoppable with SIGTERM: that is how Python ends daemon processes at
+exit); the main process then stops torch's check for dead workers, which
+would otherwise raise inside the running iteration, finishes the iteration
+with the batch it holds, and checkpoints. (If it was waiting for its next
+batch at that moment, that wait fails and the last periodic checkpoint is
+what ``--resume`` finds.)
+"""
+import signal
+import sys
+
+import torch
+import torch.distributed as dist
+from mmengine.dist import is_distributed
+from mmengine.hooks import CheckpointHook, Hook
+from mmengine.registry import FUNCTIONS, HOOKS
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+TERMINAL_SIGNALS = (signal.SIGINT, signal.SIGHUP)
+
+
+@FUNCTIONS.register_module()
+def worker_ignores_terminal_signals(worker_id):
+    """``worker_init_fn``: Ctrl-C and hang-ups are the main process's.
+
+    (Sample randomness comes from each sample's seed, see
+    ``ResumableSampler``, so workers need no seeding of their own.)
+    """
+    for signum in TERMINAL_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+
+
+@HOOKS.register_module()
+class PreemptionHook(Hook):
+    """On SIGTERM/SIGINT/SIGHUP: checkpoint after the current iteration and
+    exit with code 128 + signal."""
+
+    priority = 'LOWEST'  # after CheckpointHook's own save of an iteration
+
+    def __init__(self):
+        self.received = None
+        self._previous = {}
+
+    def before_train(self, runner):
+        for signum in STOP_SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._note)
+
+    def _note(self, signum, frame):
+        self.received = signum
+        for other, handler in self._previous.items():  # a 2nd one: default
+            signal.signal(other, handler)
+        # workers stopped by the same signal must not end this iteration
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+
+    def _stop_requested(self):
+        flag = torch.tensor([self.received or 0])
+        if is_distributed():
+            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+        return int(flag.item())
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        signum = self._stop_requested()
+        if not signum:
+            return
+        done = runner.iter + 1
+        saver = next(h for h in runner.hooks if isinstance(h, CheckpointHook))
+        name = saver.filename_tmpl.format(done)
+        if not (saver.last_ckpt or '').endswith(name):  # not saved just now
+            saver._save_checkpoint(runner)  # what its interval would do
+        if is_distributed():
+            dist.barrier()  # every rank leaves after rank 0's save
+        runner.logger.warning(
+            f'{signal.Signals(signum).name}: stopped after iteration {done}, '
+            f'checkpoint {saver.last_ckpt}. Continue with --resume.')
+        sys.exit(128 + signum)
+
+    def after_train(self, runner):
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)

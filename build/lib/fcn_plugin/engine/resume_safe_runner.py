@@ -1,0 +1,96 @@
+"""``--resume`` that continues from the newest INTACT checkpoint.
+
+mmengine's auto-resume trusts ``last_checkpoint`` and fails on a truncated
+file; with nothing to resume it logs "Auto resumed from the latest
+checkpoint None" and silently starts over. This runner looks at the
+``iter_*.pth`` / ``epoch_*.pth`` files themselves, newest first, takes the
+first whose zip archive is complete, and says which ones it skipped and why;
+left-over temporary files of interrupted atomic writes are removed. With
+nothing to resume it says that training starts from iteration 0, or stops
+when the config sets ``resume_required=True``. A training holds the work
+dir's lock (:mod:`.work_dir_lock`), so a second one there stops at once.
+"""
+import glob
+import os
+import os.path as osp
+import re
+import zipfile
+
+from mmengine.dist import is_main_process
+from mmengine.registry import RUNNERS
+
+from ..errors import UserInputError
+from .atomic_checkpoints import TMP_MARK
+from .concise_console_runner import ConciseConsoleRunner
+from .work_dir_lock import lock_work_dir
+
+_STEP = re.compile(r'^(iter|epoch)_(\d+)\.pth$')
+
+
+def checkpoint_problem(path):
+    """Why ``path`` is not a complete torch.save file (``''`` if it is)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if not any(n.endswith('/data.pkl') for n in archive.namelist()):
+                return 'no data.pkl: not a torch.save checkpoint'
+    except (zipfile.BadZipFile, OSError) as exc:
+        return f'incomplete or unreadable ({exc})'
+    return ''
+
+
+def newest_intact_checkpoint(work_dir, remove_temporary=True):
+    """``(path or None, [(skipped path, reason)], [temporary files])``;
+    the temporary files of interrupted saves are removed if asked."""
+    removed = sorted(glob.glob(osp.join(work_dir, f'*.pth{TMP_MARK}*')))
+    for path in removed if remove_temporary else ():
+        if osp.exists(path):
+            os.remove(path)
+    steps = []
+    for path in glob.glob(osp.join(work_dir, '*.pth')):
+        match = _STEP.match(osp.basename(path))
+        if match:
+            steps.append((int(match.group(2)), path))
+    skipped = []
+    for _, path in sorted(steps, reverse=True):
+        problem = checkpoint_problem(path)
+        if not problem:
+            return path, skipped, removed
+        skipped.append((path, problem))
+    return None, skipped, removed
+
+
+@RUNNERS.register_module()
+class ResumeSafeRunner(ConciseConsoleRunner):
+    """``ConciseConsoleRunner`` whose auto-resume picks the newest intact
+    checkpoint; with ``resume_required=True`` in the config, having none
+    stops the run."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._work_dir_lock = None
+        if self._train_loop is not None and is_main_process():
+            self._work_dir_lock = lock_work_dir(self.work_dir)
+
+    def load_or_resume(self):
+        if self._resume and self._load_from is None and not self._has_loaded:
+            path, skipped, removed = newest_intact_checkpoint(
+                self.work_dir, remove_temporary=is_main_process())
+            for tmp in removed:
+                self.logger.warning(f'--resume: removed {tmp}, left by a '
+                                    'save that was interrupted')
+            for name, why in skipped:
+                self.logger.warning(f'--resume: skipping {name}: {why}')
+            if path is None:
+                if self.cfg.get('resume_required', False):
+                    raise UserInputError(
+                        f'--resume: no intact checkpoint in {self.work_dir} '
+                        '(resume_required=True); check --work-dir.')
+                self.logger.warning(
+                    f'--resume: no checkpoint in {self.work_dir}, nothing to '
+                    'resume: training starts from iteration 0. (To stop '
+                    'instead: --cfg-options resume_required=True)')
+                self._resume = False
+            else:
+                self.logger.info(f'--resume: newest intact checkpoint: {path}')
+                self._load_from = path
+        return super().load_or_resume()

@@ -1,0 +1,45 @@
+"""One training per work dir: a lock that a crashed run cannot leave stuck.
+
+Two trainings started in the same work dir both run and overwrite each
+other's checkpoints and ``last_checkpoint``. The training runner takes an
+exclusive ``flock`` on ``<work_dir>/.train.lock`` for its whole life and
+writes its pid, host and command into it; the kernel releases the lock when
+the process ends in any way (kill -9 included), so a stale file never
+blocks. A second training finds the lock held and stops with one line naming
+the running one.
+"""
+import fcntl
+import os
+import os.path as osp
+import socket
+import sys
+import time
+
+from ..errors import UserInputError
+
+LOCK_NAME = '.train.lock'
+
+
+def lock_work_dir(work_dir):
+    """Hold the work dir's training lock; return the open lock file (keep a
+    reference for the process's life) or raise :class:`UserInputError`."""
+    os.makedirs(work_dir, exist_ok=True)
+    path = osp.join(work_dir, LOCK_NAME)
+    handle = open(path, 'a+')
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or 'another process'
+        handle.close()
+        raise UserInputError(
+            f'work dir {work_dir} is in use by another training ({holder}): '
+            'wait for it to end, or give this run another --work-dir.'
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f'pid {os.getpid()} on {socket.gethostname()} since '
+                 f'{time.strftime("%Y-%m-%d %H:%M:%S")}: '
+                 f'{" ".join(sys.argv)}\n')
+    handle.flush()
+    return handle

@@ -1,0 +1,110 @@
+"""User-fixable errors and the one classifier that turns them into one line.
+
+:class:`UserInputError` is raised by the plugin for mistakes a user can fix
+(paths, keys, data). :func:`describe_error` decides, for ANY exception that
+reaches a tool, whether it is such a mistake and what single line tells the
+user the file, key or process and what to do; everything else is a bug and
+keeps its traceback. The tools (``cli.user_errors``) print that line as
+``error: ...`` and exit 1. ``FCN_PLUGIN_DEBUG=1`` always shows the traceback.
+"""
+import errno
+import os
+import sys
+
+
+class UserInputError(Exception):
+    """A user-fixable problem; the message names the file or key and the fix."""
+
+
+_PREFIX = f'{__name__}.{UserInputError.__name__}: '
+
+# errno -> what to do, for an OSError that names its file
+_OS_HINTS = {
+    errno.ENOSPC: 'free disk space there (earlier files are intact) and run '
+                  'again',
+    errno.EACCES: 'check its permissions, or choose another path',
+    errno.EPERM: 'check its permissions, or choose another path',
+    errno.EROFS: 'the file system is read-only: choose a writable '
+                 '--work-dir / --out',
+    errno.EISDIR: 'a folder is where a file is expected: give a file path',
+    errno.ENOTDIR: 'a file is where a folder is expected: give a folder '
+                   'path or remove that file',
+    errno.EEXIST: 'something is already there: remove it or choose another '
+                  'path',
+    errno.ELOOP: 'a symbolic-link loop: fix the link',
+    errno.ENOENT: 'check the path',
+    errno.ENAMETOOLONG: 'use a shorter path',
+}
+# (text in the message, what it means) for errors raised without a type of
+# their own by torch, mmengine and the Python runtime
+_MESSAGE_HINTS = (
+    ('is killed by signal', 'a data-loading worker process was killed (out '
+     'of memory?): lower train_dataloader.num_workers or batch_size'),
+    ('exited unexpectedly', 'a data-loading worker process died (out of '
+     'memory?): lower train_dataloader.num_workers or batch_size'),
+    ('environment variable RANK expected', '--launcher pytorch needs '
+     'torchrun: use tools/dist_train.sh CONFIG GPUS (or tools/dist_test.sh)'),
+    ('environment variable WORLD_SIZE expected', '--launcher pytorch needs '
+     'torchrun: use tools/dist_train.sh CONFIG GPUS (or tools/dist_test.sh)'),
+    ('address already in use', 'the rendezvous port is taken (another run?): '
+     'set PORT=<free port> for tools/dist_train.sh / dist_test.sh'),
+    ("can't allocate memory", 'out of memory: use a smaller input, batch '
+     'or num_workers'),
+    ('DefaultCPUAllocator: not enough memory', 'out of memory: use a '
+     'smaller input, batch or num_workers'),
+)
+
+
+def _last_line(text):
+    text = text.strip()
+    last = text.splitlines()[-1] if text else ''
+    return last[len(_PREFIX):] if last.startswith(_PREFIX) else last
+
+
+def describe_error(exc):
+    """The one line a user should see for ``exc``, or ``None`` for a bug.
+
+    Also reads the exceptions torch's DataLoader re-raises from a worker,
+    whose message is the worker's whole traceback.
+    """
+    text = str(exc)
+    if isinstance(exc, UserInputError) or _PREFIX.strip(': ') in text:
+        return _last_line(text)
+    if isinstance(exc, OSError) and exc.errno in _OS_HINTS and (
+            exc.filename or exc.errno == errno.ENOSPC):
+        where = f': {exc.filename}' if exc.filename else ''
+        return f'{exc.strerror}{where} ({_OS_HINTS[exc.errno]})'
+    if isinstance(exc, FileNotFoundError):  # mmengine's name only the path
+        return _last_line(text)
+    if isinstance(exc, SyntaxError):  # mmengine names the config in text
+        where = f'{exc.filename}, line {exc.lineno}: ' if exc.filename else ''
+        return (f'syntax error: {where}{_last_line(exc.msg or text)}. Fix '
+                'the file (a config is Python).')
+    if isinstance(exc, MemoryError):
+        return ('out of memory: use a smaller input, batch or num_workers')
+    if isinstance(exc, UnicodeDecodeError):
+        return (f'a text file is not UTF-8 ({exc}): save it as UTF-8 text')
+    if isinstance(exc, KeyError) and 'registry' in text:
+        return (f'{_last_line(text).strip(chr(34) + chr(39))} (check the type '
+                'names and keys in the config and --cfg-options)')
+    if isinstance(exc, TypeError) and 'unexpected keyword argument' in text:
+        return (f'{_last_line(text)} (check the type names and keys in the '
+                'config and --cfg-options)')
+    for fragment, meaning in _MESSAGE_HINTS:
+        if fragment in text:
+            return f'{meaning} ({_last_line(text)[:200]})'
+    return None
+
+
+def exit_on_uncaught_user_errors():
+    """Make an uncaught user error print one ``error:`` line (exit code 1)
+    instead of a traceback; other exceptions are shown as usual."""
+    previous = sys.excepthook
+
+    def hook(kind, exc, tb):
+        line = describe_error(exc)
+        if line is None or os.environ.get('FCN_PLUGIN_DEBUG'):
+            return previous(kind, exc, tb)
+        print(f'error: {line}', file=sys.stderr)
+
+    sys.excepthook = hook

@@ -1,0 +1,81 @@
+"""mmseg's ``EncoderDecoder`` that refuses weights which do not fit it.
+
+mmengine loads checkpoints with ``strict=False`` everywhere a user meets it
+(``tools/test.py``, ``load_from=``, ``init_model``, ``MMSegInferencer``): a
+19-class Cityscapes checkpoint in a 21-class VOC config only logs a warning,
+leaves a random classifier and is scored anyway. This segmentor checks every
+state dict loaded into it as a whole (a ``load_state_dict`` pre-hook, which
+mmengine's loader and torch's both call) and stops with one line naming the
+first missing, unexpected or mis-shaped keys and the likely cause.
+
+Fine-tuning from a checkpoint with another head is a choice, made explicit
+with ``model.strict_load=False``: what fits is loaded, the rest keeps its
+initialisation, and mmengine's warning lists what was skipped.
+"""
+from mmengine.logging import print_log
+from mmseg.models import EncoderDecoder
+from mmseg.registry import MODELS
+
+from ..errors import UserInputError
+from ..weights.io import state_dict_mismatch
+
+# num_classes -> the row config such a checkpoint belongs to
+ROW_CONFIGS = {21: 'configs/fcn_r101_voc_321.py',
+               19: 'configs/fcn_r101_cityscapes_256x512.py'}
+CLASSIFIER = 'decode_head.conv_seg.weight'
+
+
+def likely_cause(expected, given):
+    """One phrase on why ``given`` does not fit ``expected`` (state dicts)."""
+    if CLASSIFIER in expected and CLASSIFIER in given:
+        want, have = expected[CLASSIFIER].shape[0], given[CLASSIFIER].shape[0]
+        if want != have:
+            hint = f': use {ROW_CONFIGS[have]}' if have in ROW_CONFIGS else ''
+            return f'{have}-class checkpoint for a {want}-class config{hint}'
+    if not any(k.startswith('backbone.') for k in given):
+        return ('no backbone.* keys: not an mmseg checkpoint of this model '
+                '(convert reference or torchvision FCN files with '
+                'tools/model_converters/fcn2mmseg.py)')
+    return ('the checkpoint was trained with another model (e.g. other '
+            '--cfg-options such as a smaller backbone): pass the same options')
+
+
+@MODELS.register_module()
+class CheckedEncoderDecoder(EncoderDecoder):
+    """``EncoderDecoder`` + a whole-state-dict fit check on every load.
+
+    Args:
+        strict_load (bool): True (default) refuses a state dict that does not
+            fit exactly; False loads what fits (fine-tuning from another
+            head), as plain mmseg does.
+        **kwargs: As :class:`mmseg.models.EncoderDecoder`.
+    """
+
+    def __init__(self, strict_load=True, **kwargs):
+        super().__init__(**kwargs)
+        self.strict_load = strict_load
+        # public from torch 2.5; the same hook through the older private API
+        register = getattr(self, 'register_load_state_dict_pre_hook', None)
+        if register is not None:
+            register(self._check_fit)
+        else:
+            self._register_load_state_dict_pre_hook(self._check_fit,
+                                                    with_module=True)
+
+    @staticmethod
+    def _check_fit(module, state_dict, prefix, *args):
+        if prefix:  # loaded as a part of a bigger model: not ours to judge
+            return
+        expected = module.state_dict()
+        mismatch = state_dict_mismatch(expected, state_dict)
+        if not mismatch:
+            return
+        cause = likely_cause(expected, state_dict)
+        if not module.strict_load:
+            print_log(f'model.strict_load=False: loading only what fits '
+                      f'({cause}; {mismatch})', logger='current')
+            return
+        raise UserInputError(
+            f'checkpoint does not fit the config\'s model ({cause}): '
+            f'{mismatch}. To fine-tune from it on purpose, keeping what fits: '
+            '--cfg-options model.strict_load=False')
