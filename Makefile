@@ -73,7 +73,7 @@ wheelhouse:
 	  $$tmp/report.json $(TORCH_VERSION) > $$tmp/requirements.txt; \
 	echo "wheelhouse $(WHEELHOUSE): $$(wc -l < $$tmp/requirements.txt) packages for $$($(PYTHON) --version)"; \
 	PYTHONWARNINGS=ignore $$pip wheel -q --no-deps -w $(WHEELHOUSE) -r $$tmp/requirements.txt .; \
-	cp $$tmp/requirements.txt $(WHEELHOUSE)/requirements.txt; rm -rf $$tmp; \
+	cp $$tmp/requirements.txt $(WHEELHOUSE)/requirements.txt; rm -rf $$tmp build; \
 	echo "wheelhouse took $$(( $$(date +%s) - start )) s: $$(du -sh $(WHEELHOUSE) | cut -f1)"
 
 # No network: PIP_CONFIG_FILE=/dev/null drops every index and find-links of

@@ -60,6 +60,8 @@ def main(argv=None):
               f'{" ..." if len(skipped) > 5 else ""}')
     failed = [(p, why) for p in images for why in [_unreadable(p)] if why]
     images = [p for p in images if p not in dict(failed)]
+    if not images:
+        raise UserInputError(_failures(failed, 0))
     import fcn_plugin  # noqa: F401  (before mmseg's models: mmcv-lite)
     from mmseg.apis import MMSegInferencer
 
@@ -78,20 +80,24 @@ def main(argv=None):
               f'{args.out}: {", ".join(replaced[:3])}'
               f'{" ..." if len(replaced) > 3 else ""}')
     os.makedirs(pred_dir, exist_ok=True)
-    for path in images:
-        sample = inferencer(path, return_datasamples=True)
-        inferencer.visualize([path], [sample], img_out_dir=vis_dir,
-                             opacity=args.opacity)
+    samples = inferencer(images, return_datasamples=True)  # with progress
+    samples = samples if isinstance(samples, list) else [samples]
+    inferencer.visualize(images, samples, img_out_dir=vis_dir,
+                         opacity=args.opacity)
+    for path, sample in zip(images, samples):
         label = sample.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8)
         cv2.imwrite(osp.join(pred_dir, osp.basename(path) + '.png'), label)
     print(f'wrote {len(images)} overlay(s) to {vis_dir} and class-index '
           f'maps (<input name>.png) to {pred_dir}')
     if failed:
-        raise UserInputError(
-            f'{len(failed)} of {len(failed) + len(images)} input(s) could '
-            f'not be read as images and have no output: '
-            f'{"; ".join(f"{p} ({why})" for p, why in failed[:3])}')
+        raise UserInputError(_failures(failed, len(images)))
     return 0
+
+
+def _failures(failed, done):
+    return (f'{len(failed)} of {len(failed) + done} input(s) could not be '
+            'read as images and have no output: '
+            f'{"; ".join(f"{p} ({why})" for p, why in failed[:3])}')
 
 
 if __name__ == '__main__':

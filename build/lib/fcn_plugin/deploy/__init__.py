@@ -1,1 +1,0 @@
-"""Deployment: ONNX export of the segmentor's logits and int8 quantization."""

@@ -1,4 +1,0 @@
-from .checked_encoder_decoder import CheckedEncoderDecoder
-from .simple_fcn_head import SimpleFCNHead
-
-__all__ = ['CheckedEncoderDecoder', 'SimpleFCNHead']
