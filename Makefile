@@ -14,6 +14,11 @@ PY := $(VENV)/bin/python
 TORCH_VERSION ?= 2.13.0
 MMCV ?= lite
 WHEELHOUSE ?= wheelhouse
+# test processes; each test file runs whole in one (its fixtures built once)
+TEST_JOBS ?= 2
+PYTEST := $(PY) -m pytest -v -n $(TEST_JOBS) --dist loadfile
+# bash's time: wall time and the CPU time of everything the command ran
+took = TIMEFORMAT='$(1) took %0R s wall, %0U s user + %0S s sys CPU'; time
 STAMP := $(VENV)/.fcn_plugin-installed-$(MMCV)
 # torch 2.1 and 2.2 were built against numpy 1 (newer opencv would pull 2)
 NUMPY_PIN := $(if $(filter 2.1 2.1.% 2.2 2.2.%,$(TORCH_VERSION)),numpy<2)
@@ -31,7 +36,7 @@ install: $(STAMP)
 # it finds (PIP_FIND_LINKS), or compiles against THIS torch with
 # setuptools<81 (an isolated build has neither and fails or builds no ops).
 $(STAMP): setup.cfg pyproject.toml
-	@start=$$(date +%s); set -e; \
+	@$(call took,install) { set -e; \
 	case "$(MMCV)" in lite|full|none) ;; \
 	  *) echo "MMCV must be lite, full or none (got '$(MMCV)')"; exit 1;; esac; \
 	test -x $(PY) || $(PYTHON) -m venv $(VENV); \
@@ -49,18 +54,17 @@ $(STAMP): setup.cfg pyproject.toml
 	    | cut -c1-150; \
 	fi; \
 	$(QUIET_PIP) -e ".[$(EXTRAS)]" "torch==$(TORCH_VERSION)" $(if $(NUMPY_PIN),"$(NUMPY_PIN)"); \
-	$(INSTALLED)
+	$(INSTALLED); }
 
 # the check, stamp and time every install path ends with
 INSTALLED = $(PY) -c "import sys, numpy, torch, fcn_plugin, mmseg.models; from fcn_plugin.mmcv_ext_fallback import describe_mmcv; print(f'fcn_plugin install OK: Python {sys.version.split()[0]}, torch {torch.__version__}, numpy {numpy.__version__},', describe_mmcv())"; \
-	rm -f $(VENV)/.fcn_plugin-installed-*; touch $(STAMP); \
-	echo "install took $$(( $$(date +%s) - start )) s"
+	rm -f $(VENV)/.fcn_plugin-installed-*; touch $(STAMP)
 
 # Every wheel the plugin and its dependencies need, for $(PYTHON)'s version
 # on this platform: torch==$(TORCH_VERSION) and its CUDA libraries too, unless
 # TORCH_VERSION=none (for a machine that already has torch).
 wheelhouse:
-	@start=$$(date +%s); set -e; mkdir -p $(WHEELHOUSE); \
+	@$(call took,make wheelhouse) { set -e; mkdir -p $(WHEELHOUSE); \
 	tmp=$$(mktemp -d); $(PYTHON) -m venv $$tmp/venv; \
 	pip="$$tmp/venv/bin/python -m pip"; \
 	torch=$(if $(filter none,$(TORCH_VERSION)),torch,torch==$(TORCH_VERSION)); \
@@ -74,30 +78,30 @@ wheelhouse:
 	echo "wheelhouse $(WHEELHOUSE): $$(wc -l < $$tmp/requirements.txt) packages for $$($(PYTHON) --version)"; \
 	PYTHONWARNINGS=ignore $$pip wheel -q --no-deps -w $(WHEELHOUSE) -r $$tmp/requirements.txt .; \
 	cp $$tmp/requirements.txt $(WHEELHOUSE)/requirements.txt; rm -rf $$tmp build; \
-	echo "wheelhouse took $$(( $$(date +%s) - start )) s: $$(du -sh $(WHEELHOUSE) | cut -f1)"
+	echo "wheelhouse $(WHEELHOUSE): $$(du -sh $(WHEELHOUSE) | cut -f1)"; }
 
 # No network: PIP_CONFIG_FILE=/dev/null drops every index and find-links of
 # the pip configuration, --no-index the default index.
 OFFLINE_PIP := PIP_CONFIG_FILE=/dev/null PYTHONWARNINGS=ignore $(PY) -m pip install -q --no-index --find-links $(WHEELHOUSE)
 install-offline:
-	@start=$$(date +%s); set -e; \
+	@$(call took,install) { set -e; \
 	test -x $(PY) || $(PYTHON) -m venv $(VENV); \
 	$(OFFLINE_PIP) --upgrade "setuptools<81" wheel; \
 	$(PY) -c "import torch" 2>/dev/null || $(OFFLINE_PIP) torch; \
 	$(OFFLINE_PIP) -e ".[lite,tests]"; \
-	$(INSTALLED)
+	$(INSTALLED); }
 
 test: install
-	$(PY) -m pytest -v tests
+	@$(call took,make test) $(PYTEST) tests
 
 # the CI legs for the oldest and newest stacks: fast tests + one end-to-end
 # train, resume and test (marked `compat`)
 test-quick: install
-	$(PY) -m pytest -v -m "not slow or compat" tests
+	@$(call took,make test-quick) $(PYTEST) -m "not slow or compat" tests
 
 # the short run CI repeats on full mmcv: make smoke MMCV=full VENV=.venv-full
 smoke: install
-	$(PY) -m pytest -v -m smoke tests
+	$(PYTEST) -m smoke tests
 
 demo: install
 	$(PY) tools/demo.py --work-dir work_dirs/demo

@@ -15,22 +15,15 @@ the median of the next ``--iters`` is reported. Without a GPU it runs on the
 CPU and says so.
 """
 import argparse
-import os
 import os.path as osp
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
 import torch
-from mmengine.model import revert_sync_batchnorm
-from mmengine.optim import build_optim_wrapper
-from mmengine.structures import PixelData
-from mmseg.structures import SegDataSample
 
 from fcn_plugin import benchmark as bm
-from fcn_plugin.builder import build_segmentor, load_config
+from fcn_plugin import train_benchmark as tb
+from fcn_plugin.builder import load_config
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 ROWS = ['fcn_r101_voc_321.py', 'fcn_r101_voc_321_fp32.py',
@@ -56,68 +49,17 @@ def parse_args():
     return parser.parse_args()
 
 
-def generated_data(name, tmp):
-    """A data root in the row's real layout (prepared, for Cityscapes)."""
-    from fcn_plugin.synthetic_data import (make_cityscapes_sample,
-                                           make_voc_sample)
-    if 'voc' in name:
-        return make_voc_sample(tmp, num_train=64, num_val=2,
-                               size_range=(330, 500))
-    root = make_cityscapes_sample(tmp, num_train=32, num_val=2,
-                                  size=(1024, 2048))
-    subprocess.run([sys.executable, osp.join(REPO, 'tools',
-                                             'prepare_cityscapes.py'), root],
-                   check=True, stdout=subprocess.DEVNULL)
-    return root
-
-
-def batches(name, cfg, data, args, tmp):
-    """An endless iterator of training batches for ``data``."""
-    if data == 'synthetic':
-        h, w = cfg.crop_size
-        classes = cfg.model.decode_head.num_classes
-        gen = torch.Generator().manual_seed(0)
-        batch = dict(
-            inputs=[torch.randint(0, 256, (3, h, w), generator=gen,
-                                  dtype=torch.uint8)
-                    for _ in range(args.batch)],
-            data_samples=[SegDataSample(gt_sem_seg=PixelData(
-                data=torch.randint(0, classes, (1, h, w), generator=gen)))
-                for _ in range(args.batch)])
-        while True:
-            yield batch
-    from mmengine.runner import Runner
-    loader_cfg = cfg.train_dataloader
-    loader_cfg.update(batch_size=args.batch, num_workers=os.cpu_count())
-    loader_cfg.dataset.data_root = generated_data(name, tmp)
-    loader = Runner.build_dataloader(loader_cfg, seed=0)
-    while True:
-        yield from loader
-
-
 def time_row(name, args, device, data, channels_last, tmp):
     cfg = load_config(osp.join(REPO, 'configs', name))
-    cfg.model.backbone.init_cfg = None
     if cfg.optim_wrapper.type == 'MixedPrecisionOptimWrapper' and \
             device == 'cpu':
         cfg.optim_wrapper.cpu_dtype = args.cpu_dtype
-    # one process: SyncBN -> BatchNorm, as mmengine's Runner does
-    model = revert_sync_batchnorm(build_segmentor(cfg)).to(device).train()
     if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    source = batches(name, cfg, data, args, tmp)
-    times = []
-    for _ in range(args.iters + 1):
-        bm.synchronize(device)
-        start = time.perf_counter()
-        model.train_step(next(source), optim_wrapper)
-        bm.synchronize(device)
-        times.append(time.perf_counter() - start)
-    precision = type(optim_wrapper).__name__
-    if device == 'cpu' and precision == 'MixedPrecisionOptimWrapper':
-        precision += f' ({"float32" if optim_wrapper.cpu_fp32 else "bf16"})'
-    return statistics.median(times[1:]), precision
+        tb.with_fast_paths(cfg, ['channels_last'])
+    source = tb.synthetic_batches(cfg, args.batch) if data == 'synthetic' \
+        else tb.loader_batches(cfg, args.batch, tb.generated_data(name, tmp))
+    seconds, _, precision = tb.time_training(cfg, device, source, args.iters)
+    return seconds, precision
 
 
 def main():

@@ -49,11 +49,13 @@ def make_input(shape, batch, device, channels_last=False):
 
 
 def autocast_context(device, amp):
-    """fp16 autocast on CUDA, bf16 on CPU; a no-op without ``amp``."""
+    """Autocast in ``amp`` when it is a dtype; ``True``: fp16 on CUDA, bf16
+    on CPU; a no-op without ``amp``."""
     if not amp:
         return contextlib.nullcontext()
     device_type = torch.device(device).type
-    dtype = torch.float16 if device_type == 'cuda' else torch.bfloat16
+    dtype = amp if isinstance(amp, torch.dtype) else (
+        torch.float16 if device_type == 'cuda' else torch.bfloat16)
     return torch.autocast(device_type=device_type, dtype=dtype)
 
 

@@ -11,6 +11,10 @@ scaling is needed). Deviation from the reference, CPU only: bf16 instead of
 fp16. It is slow on CPUs without native bf16 (AVX512-BF16/AMX): measured
 ~27x slower than fp32 for R101 on an AVX2-only CPU, so ``cpu_dtype='float32'``
 turns autocast off on CPU (e.g. to debug a mixed-precision config on a laptop).
+
+Fast path (not the reference's recipe): ``dtype='bfloat16'`` on a GPU with
+bf16 runs bf16 autocast WITHOUT a loss scaler (bf16 has fp32's exponent
+range, nothing to scale), ``--cfg-options optim_wrapper.dtype=bfloat16``.
 """
 from contextlib import contextmanager
 
@@ -47,6 +51,9 @@ class MixedPrecisionOptimWrapper(AmpOptimWrapper):
         self.cpu_fp32 = False
         if get_device() != 'cpu':
             super().__init__(loss_scale=loss_scale, dtype=dtype, **kwargs)
+            if self.cast_dtype == torch.bfloat16:  # no scaling to do
+                self.loss_scaler = _disabled_grad_scaler()
+                self._scale_update_param = None
             return
         assert cpu_dtype in ('bfloat16', 'float32'), \
             f"cpu_dtype must be 'bfloat16' or 'float32', got {cpu_dtype!r}"

@@ -90,8 +90,7 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
                 print_log(
                     f'Resuming at iteration {self._iter}: epoch {epoch}, '
                     f'batch {batch} of {len(self.dataloader)}, reached '
-                    'without loading a sample (the "Advance dataloader" '
-                    'step below loads nothing).', logger='current')
+                    'without loading a sample.', logger='current')
         elif self._iter > 0:
             print_log(
                 'train_dataloader.sampler is not ResumableSampler: resuming '

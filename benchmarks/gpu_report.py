@@ -1,0 +1,440 @@
+#!/usr/bin/env python
+"""Measure everything a GPU (or a CPU) can tell about the plugin, in one run.
+
+    python benchmarks/gpu_report.py                  # --budget 420 s
+    python benchmarks/gpu_report.py --smoke          # tiny sizes, every part
+
+Prints a markdown report and writes it as JSON (``--json``) and markdown
+(the same path, ``.md``), rewritten after every measurement, so a run that
+is killed (SIGTERM, SIGINT, or the budget of whoever runs it) keeps what it
+measured. Parts, each with its wall time:
+
+1. the environment: device, driver, torch, CUDA, cuDNN, CPU;
+2. the reference's profiling table, its way (batch 1, fp32, 10 warm-up +
+   300 timed forwards with the upsample, synchronized, best of 3) at
+   256x512, 512x1024, 1024x2048, next to the reference's 2080 Ti FPS and the
+   plain-PyTorch reference FCN (tests/reference_fcn.py, same weights) timed
+   alternately; the plugin/reference ratio must stay >= 0.97;
+3. every speed mode at 256x512 and 1024x2048 (fp16/bf16 autocast,
+   channels_last, fused BN, torch.compile and combinations): FPS, speed-up,
+   max logit difference and argmax agreement with fp32;
+4. throughput of the fastest mode with >= 99.5 % agreement at the best
+   batch size: images/s and TFLOP/s (216.42 GFLOPs per 256x512 image) as a
+   share of the bf16 matmul peak measured in the same run;
+5. training, each row at its crop and batch 8: iterations/s and images/s
+   with batches on the device and with the row's real DataLoader over
+   generated data (one worker per core; Cityscapes from the half-resolution
+   copy), the input-bound verdict (real < 90 % of synthetic), peak memory,
+   the largest batch that fits (GPU);
+6. the same with the training fast paths, against the plain row config.
+
+``--budget`` plans every part to fit: a part that cannot run its protocol
+in its share of the time left runs fewer iterations (and says so) or is
+skipped (and says why). Without a GPU it measures the CPU.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.join(REPO, 'tests'))  # the plain-PyTorch reference
+
+from reference_fcn import ReferenceFCN, randomize_  # noqa: E402
+
+from fcn_plugin import benchmark as bm  # noqa: E402
+from fcn_plugin import train_benchmark as tb  # noqa: E402
+from fcn_plugin.builder import build_segmentor, load_config  # noqa: E402
+from fcn_plugin.weights import convert_fcn_state_dict  # noqa: E402
+
+REFERENCE_FPS = {'256x512': 43.32, '512x1024': 12.06, '1024x2048': 3.06}
+GFLOPS_256x512 = 216.42  # the reference's count, = tools/analysis/get_flops
+ROWS = ['fcn_r101_voc_321.py', 'fcn_r101_voc_321_fp32.py',
+        'fcn_r101_cityscapes_256x512.py']
+TINY = {'model.backbone.depth': 18, 'model.backbone.base_channels': 16,
+        'model.backbone.stem_channels': 16,
+        'model.decode_head.in_channels': 128,
+        'model.decode_head.channels': 32}
+F16, BF16, F32 = torch.float16, torch.bfloat16, torch.float32
+SPEED_MODES = {  # name -> (autocast dtype, channels_last, fuse_bn, compile)
+    'fp32': (None, False, False, False),
+    'fp16 autocast': (F16, False, False, False),
+    'bf16 autocast': (BF16, False, False, False),
+    'channels_last': (None, True, False, False),
+    'fused BN': (None, False, True, False),
+    'compile': (None, False, False, True),
+    'fp16 + channels_last': (F16, True, False, False),
+    'bf16 + channels_last': (BF16, True, False, False),
+    'fp16 + channels_last + fused BN': (F16, True, True, False),
+    'compile + fp16 + channels_last': (F16, True, False, True),
+}
+SHARES = {'reference_table': 0.3, 'speed_modes': 0.3, 'throughput': 0.15,
+          'training': 0.6, 'fast_paths': 1.0}  # of the time left then
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('--budget', type=float, default=420,
+                        help='seconds for the whole report')
+    parser.add_argument('--json', default='work_dirs/gpu_report.json',
+                        help='the report as JSON; markdown beside it (.md)')
+    parser.add_argument('--smoke', action='store_true',
+                        help='tiny sizes and iterations, every part (CI)')
+    parser.add_argument('--device', default=None,
+                        help='cuda or cpu; None: cuda when available')
+    return parser.parse_args()
+
+
+class Report:
+    """The measurements so far, saved after each one (JSON + markdown)."""
+
+    def __init__(self, path, budget):
+        self.path, self.budget = path, budget
+        self.start = time.monotonic()
+        self.data = {'parts': {}, 'skipped': []}
+
+    def left(self):
+        return self.budget - (time.monotonic() - self.start)
+
+    def skip(self, what, why):
+        self.data['skipped'].append(f'{what}: {why}')
+        print(f'  skipped {what}: {why}', flush=True)
+        self.save()
+
+    def part(self, name, func, *args):
+        """Run one part; its rows land in the report as they come."""
+        print(f'\n== {name} ({self.left():.0f} s of the budget left)',
+              flush=True)
+        result = self.data['parts'][name] = {'rows': []}
+        start = time.monotonic()
+        try:
+            func(result, *args)
+        except Exception as exc:  # noqa: BLE001 - the rest still runs
+            result['error'] = f'{type(exc).__name__}: {exc}'.splitlines()[0]
+            print(f'  failed: {result["error"]}', flush=True)
+        result['wall_s'] = round(time.monotonic() - start, 1)
+        self.save()
+
+    def save(self):
+        self.data['wall_s'] = round(time.monotonic() - self.start, 1)
+        os.makedirs(osp.dirname(osp.abspath(self.path)), exist_ok=True)
+        for path, text in ((self.path, json.dumps(self.data, indent=1)),
+                           (osp.splitext(self.path)[0] + '.md',
+                            markdown(self.data))):
+            with open(path + '.tmp', 'w') as f:
+                f.write(text)
+            os.replace(path + '.tmp', path)
+
+
+def markdown(data):
+    """The report as markdown tables, one per part."""
+    lines = [f'# fcn_plugin device report ({data.get("wall_s", 0):.0f} s)']
+    env = data['parts'].get('environment', {})
+    for key, value in env.items():
+        if key not in ('rows', 'wall_s'):
+            lines.append(f'- {key}: {value}')
+    for name, part in data['parts'].items():
+        rows = part.get('rows') or []
+        if name == 'environment':
+            continue
+        lines += ['', f'## {name} ({part.get("wall_s", 0)} s)']
+        for key, value in part.items():
+            if key not in ('rows', 'wall_s'):
+                lines.append(f'- {key}: {value}')
+        if rows:
+            keys = list(rows[0])
+            lines += ['| ' + ' | '.join(keys) + ' |',
+                      '|' + '---|' * len(keys)]
+            lines += ['| ' + ' | '.join(_cell(r.get(k)) for k in keys) + ' |'
+                      for r in rows]
+    if data['skipped']:
+        lines += ['', '## skipped'] + [f'- {s}' for s in data['skipped']]
+    return '\n'.join(lines) + '\n'
+
+
+def _cell(value):
+    if isinstance(value, float):
+        return f'{value:.4g}'
+    return '' if value is None else str(value)
+
+
+def environment(result, device, smoke):
+    result['device'] = bm.device_name(device)
+    result['torch'] = torch.__version__
+    result['python'] = platform.python_version()
+    result['cpu cores'] = os.cpu_count()
+    if torch.device(device).type == 'cuda':
+        result['cuda'] = torch.version.cuda
+        result['cudnn'] = torch.backends.cudnn.version()
+        try:
+            result['driver'] = subprocess.run(
+                ['nvidia-smi', '--query-gpu=driver_version',
+                 '--format=csv,noheader'], capture_output=True, text=True,
+                timeout=20).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            result['driver'] = 'unknown (no nvidia-smi)'
+    result['mode'] = 'smoke (tiny sizes, not figures)' if smoke else 'full'
+
+
+def plan(report, share, per_iter, warmup, iters, repeat, fixed=0.0):
+    """The largest ``(warmup, iters, repeat)`` <= the protocol that fits in
+    ``share`` of the time left, or ``None``."""
+    allowed = report.left() * share - fixed
+    for r in range(repeat, 0, -1):
+        for w in sorted({warmup, min(warmup, 3), 1}, reverse=True):
+            fit = int(allowed / (per_iter * r) - w)
+            if fit >= 1:
+                return w, min(iters, fit), r
+    return None
+
+
+def models():
+    """The plugin model (Cityscapes row, 19 classes) and the plain-PyTorch
+    reference FCN, with the same weights."""
+    cfg = load_config(osp.join(REPO, 'configs', ROWS[2]))
+    plugin = build_segmentor(cfg)
+    reference = randomize_(ReferenceFCN(19), seed=0).eval()
+    plugin.load_state_dict(convert_fcn_state_dict(reference.state_dict())[0])
+    return plugin, reference
+
+
+def reference_table(result, report, device, sizes, protocol, plugin,
+                    reference):
+    ref = bm.prepare_model(reference, device)
+    ours = bm.prepare_model(plugin, device)
+    for h, w in sizes:
+        x = bm.make_input((h, w), 1, device)
+        per_iter = 2 * bm.seconds_per_forward(ours, x)  # both models
+        report.data.setdefault('forward_s', {})[f'{h}x{w}'] = per_iter / 2
+        chosen = plan(report, SHARES['reference_table'], per_iter, *protocol)
+        if chosen is None:
+            report.skip(f'reference table {h}x{w}', 'does not fit the budget')
+            continue
+        warmup, iters, repeat = chosen
+        fps = {'ref': [], 'ours': []}
+        for _ in range(repeat):  # alternating
+            fps['ref'].append(bm.time_fps(ref, x, warmup, iters))
+            fps['ours'].append(bm.time_fps(ours, x, warmup, iters))
+        ratio = max(fps['ours']) / max(fps['ref'])
+        result['rows'].append({
+            'input': f'{h}x{w}', 'fcn_plugin FPS': max(fps['ours']),
+            'plain-PyTorch reference FPS': max(fps['ref']),
+            'ratio (>= 0.97)': ratio, 'ratio ok': ratio >= 0.97,
+            'reference paper FPS (2080 Ti)': REFERENCE_FPS.get(f'{h}x{w}'),
+            'protocol': f'{warmup}+{iters} x{repeat}'
+                        + ('' if chosen == protocol else ' (reduced)')})
+        report.save()
+
+
+def speed_modes(result, report, device, sizes, protocol, plugin, smoke):
+    cuda = torch.device(device).type == 'cuda'
+    for h, w in sizes:
+        x = bm.make_input((h, w), 1, device)
+        expected = base = None
+        for name, (dtype, channels_last, fuse_bn, compiled) in \
+                SPEED_MODES.items():
+            what = f'{name} at {h}x{w}'
+            if dtype is F16 and not cuda:
+                report.skip(what, 'fp16 autocast is for GPUs')
+                continue
+            if dtype is BF16 and cuda and not torch.cuda.is_bf16_supported():
+                report.skip(what, 'this GPU has no bf16')
+                continue
+            if compiled and (smoke or not cuda):
+                report.skip(what, 'torch.compile: GPU runs only (compiling '
+                            'takes minutes on a CPU)')
+                continue
+            share = SHARES['speed_modes'] / len(SPEED_MODES)
+            fixed = 90.0 if compiled else 0.0  # compiling, in the warm-up
+            if report.left() * share < fixed + 1:
+                report.skip(what, 'does not fit the budget')
+                continue
+            forward = bm.prepare_model(plugin, device, channels_last,
+                                       fuse_bn, compiled)
+            xm = x.contiguous(memory_format=torch.channels_last) \
+                if channels_last else x
+            per_iter = bm.seconds_per_forward(forward, xm, dtype or False)
+            chosen = plan(report, share, per_iter, *protocol)
+            if chosen is None:
+                report.skip(what, 'does not fit the budget')
+                continue
+            warmup, iters, repeat = chosen
+            fps = max(bm.time_fps(forward, xm, warmup, iters, dtype or False)
+                      for _ in range(repeat))
+            out = bm.predict(forward, xm, dtype or False).float()
+            if expected is None:
+                expected, base = out, fps
+            result['rows'].append({
+                'input': f'{h}x{w}', 'mode': name, 'FPS': fps,
+                'speed-up': fps / base,
+                'max logit diff': (out - expected).abs().max().item(),
+                'argmax agreement %': 100 * (out.argmax(1) == expected.argmax(
+                    1)).float().mean().item(),
+                'protocol': f'{warmup}+{iters} x{repeat}'})
+            report.save()
+
+
+def matmul_peak(device, n, dtype):
+    """Measured matmul TFLOP/s of an n x n product in ``dtype``."""
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    a @ b
+    bm.synchronize(device)
+    reps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < 1.0 or reps < 3:
+        a @ b
+        reps += 1
+        bm.synchronize(device)
+    return 2 * n ** 3 * reps / (time.perf_counter() - start) / 1e12
+
+
+def throughput(result, report, device, size, plugin, smoke):
+    cuda = torch.device(device).type == 'cuda'
+    n = 8192 if cuda else 256 if smoke else 1024
+    peaks = {dtype: matmul_peak(device, n, dtype) for dtype in (BF16, F32)}
+    result['bf16 matmul peak TFLOP/s'] = peaks[BF16]
+    result['fp32 matmul peak TFLOP/s'] = peaks[F32]
+    modes = report.data['parts'].get('speed_modes', {}).get('rows', [])
+    good = [r for r in modes if r['argmax agreement %'] >= 99.5
+            and r['input'] == f'{size[0]}x{size[1]}']
+    best = max(good, key=lambda r: r['FPS'])['mode'] if good else 'fp32'
+    dtype, channels_last, fuse_bn, compiled = SPEED_MODES[best]
+    result['mode'] = best
+    peak = peaks[BF16 if dtype else F32]  # of the mode's compute dtype
+    forward = bm.prepare_model(plugin, device, channels_last, fuse_bn,
+                               compiled)
+    gflops = GFLOPS_256x512 * size[0] * size[1] / (256 * 512)
+    batch, last = 1, 0.0
+    while batch <= (4 if smoke else 256):
+        x = bm.make_input(size, batch, device, channels_last)
+        try:
+            per_iter = bm.seconds_per_forward(forward, x, dtype or False)
+            chosen = plan(report, SHARES['throughput'], per_iter, 3, 20, 1)
+            if chosen is None:
+                report.skip(f'throughput at batch {batch}',
+                            'does not fit the budget')
+                break
+            images_s = bm.time_fps(forward, x, chosen[0], chosen[1],
+                                   dtype or False)
+        except torch.cuda.OutOfMemoryError:
+            torch.cuda.empty_cache()
+            result['out of memory at batch'] = batch
+            break
+        tflops = images_s * gflops / 1000
+        result['rows'].append({
+            'batch': batch, 'images/s': images_s, 'TFLOP/s': tflops,
+            '% of bf16 matmul peak': 100 * tflops / peaks[BF16],
+            '% of the mode dtype\'s peak': 100 * tflops / peak})
+        report.save()
+        if images_s < 1.02 * last:
+            break  # no longer gaining
+        batch, last = batch * 2, images_s
+
+
+def row_config(name, smoke, fast_paths=()):
+    cfg = load_config(osp.join(REPO, 'configs', name),
+                      TINY if smoke else None)
+    if cfg.optim_wrapper.type == 'MixedPrecisionOptimWrapper':
+        cfg.optim_wrapper.cpu_dtype = 'float32'  # bf16 only as a fast path
+    return tb.with_fast_paths(cfg, fast_paths)
+
+
+def training(result, report, device, smoke, batch, tmp, fast_paths=()):
+    cuda = torch.device(device).type == 'cuda'
+    iters = 1 if smoke else 10 if cuda else 1
+    roots = {}
+    for name in ROWS[:1] if smoke and fast_paths else ROWS:
+        cfg = row_config(name, smoke, fast_paths)
+        rates = {}
+        for data in ('synthetic', 'loader'):
+            what = f'{name}, {data} data'
+            # measured, or forward + backward ~ 3.5 forwards (plugin R101)
+            probe = report.data.get('iteration_s', {}).get(name) or (
+                3.5 * report.data.get('forward_s', {}).get('256x512', 0) *
+                batch * cfg.crop_size[0] * cfg.crop_size[1] / (256 * 512))
+            if probe * (iters + 1) > report.left() * SHARES['training'] / 2:
+                report.skip(what, f'an iteration takes ~{probe:.0f} s')
+                continue
+            if data == 'loader':
+                kind = 'voc' if 'voc' in name else 'cityscapes'
+                if kind not in roots:
+                    roots[kind] = tb.generated_data(
+                        name, osp.join(tmp, kind), num_train=8 if smoke
+                        else 64, cityscapes_size=(256, 512) if smoke
+                        else (1024, 2048))
+                source = tb.loader_batches(row_config(name, smoke,
+                                                      fast_paths), batch,
+                                           roots[kind])
+            else:
+                source = tb.synthetic_batches(cfg, batch)
+            print(f'  timing {what}', flush=True)
+            seconds, peak, wrapper = tb.time_training(
+                row_config(name, smoke, fast_paths), device, source, iters)
+            report.data.setdefault('iteration_s', {})[name] = seconds
+            rates[data] = 1 / seconds
+            result['rows'].append({
+                'config': name, 'fast paths': ', '.join(fast_paths) or '-',
+                'wrapper': wrapper, 'data': data, 'batch': batch,
+                'iterations/s': 1 / seconds, 'images/s': batch / seconds,
+                'peak MiB': peak, 'verdict': ''})
+            report.save()
+        if len(rates) == 2:
+            ratio = rates['loader'] / rates['synthetic']
+            result['rows'][-1]['verdict'] = (
+                f'{"INPUT-BOUND" if ratio < 0.9 else "not input-bound"} '
+                f'(loader {100 * ratio:.0f} % of synthetic)')
+        if cuda and not fast_paths and not smoke and report.left() > 60:
+            result.setdefault('largest batch', {})[name] = tb.largest_batch(
+                lambda: row_config(name, smoke), device)
+        report.save()
+
+
+def main():
+    args = parse_args()
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    report = Report(args.json, args.budget)
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(128 + signal.SIGTERM))
+    cuda = torch.device(device).type == 'cuda'
+    sizes = [(32, 64), (64, 128)] if args.smoke else \
+        [(256, 512), (512, 1024), (1024, 2048)]
+    mode_sizes = sizes[:1] if args.smoke else [sizes[0], sizes[2]]
+    protocol = (1, 2, 1) if args.smoke else (10, 300, 3)
+    fast = [p for p in tb.FAST_PATHS
+            if (p != 'bf16' or (cuda and torch.cuda.is_bf16_supported()))
+            and (p != 'compile' or (cuda and not args.smoke))]
+    tmp = tempfile.mkdtemp(prefix='gpu_report_')
+    try:
+        report.part('environment', environment, device, args.smoke)
+        plugin, reference = models()
+        report.part('reference_table', reference_table, report, device,
+                    sizes, protocol, plugin, reference)
+        tiny = build_segmentor(row_config(ROWS[2], True)) if args.smoke \
+            else plugin
+        report.part('speed_modes', speed_modes, report, device, mode_sizes,
+                    protocol, tiny, args.smoke)
+        report.part('throughput', throughput, report, device, mode_sizes[0],
+                    tiny, args.smoke)
+        batch = 2 if args.smoke else 8
+        report.part('training', training, report, device, args.smoke, batch,
+                    tmp)
+        report.part('fast_paths', training, report, device, args.smoke,
+                    batch, tmp, fast)
+    finally:
+        report.save()
+        print('\n' + markdown(report.data))
+        print(f'report: {args.json} and {osp.splitext(args.json)[0]}.md')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""Training iterations timed as a row config runs them, with or without the
+training fast paths (``benchmarks/train_iteration.py``, ``gpu_report.py``).
+
+An iteration is the config's own ``model.train_step`` (forward, loss,
+backward, optimizer step) through its optimizer wrapper, on batches either
+already on the device (``synthetic``) or from the row's real train
+DataLoader over generated data in the real layout (``loader``; Cityscapes
+from the half-resolution copy). :data:`FAST_PATHS` are the options of the
+README's "Training fast paths", as ``--cfg-options`` keys.
+"""
+import os
+import os.path as osp
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+from mmengine.model import revert_sync_batchnorm
+from mmengine.optim import build_optim_wrapper
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+from . import benchmark as bm
+from .builder import build_segmentor, merge_options
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# name -> (--cfg-options, what it changes)
+FAST_PATHS = {
+    'channels_last': ({'model.channels_last': True},
+                      'weights and batches in channels_last layout'),
+    'cudnn_benchmark': ({'env_cfg.cudnn_benchmark': True},
+                        'cuDNN picks its fastest kernels (GPU)'),
+    'compile': ({'compile': True}, "mmengine's torch.compile of train_step"),
+    'bf16': ({'optim_wrapper.type': 'MixedPrecisionOptimWrapper',
+              'optim_wrapper.dtype': 'bfloat16',
+              'optim_wrapper.cpu_dtype': 'bfloat16'},
+             'bf16 autocast, no loss scaler (GPU with bf16, and CPU)'),
+    'foreach_sgd': ({'optim_wrapper.optimizer.foreach': True},
+                    'SGD updates all tensors in one kernel per step'),
+}
+
+
+def with_fast_paths(cfg, names):
+    """``cfg`` with the :data:`FAST_PATHS` ``names`` merged in (in place)."""
+    for name in names:
+        merge_options(cfg, FAST_PATHS[name][0])
+    return cfg
+
+
+def generated_data(name, root, num_train=64, cityscapes_size=(1024, 2048)):
+    """A data root in the row's real layout (prepared, for Cityscapes)."""
+    from .synthetic_data import make_cityscapes_sample, make_voc_sample
+    if 'voc' in name:
+        return make_voc_sample(root, num_train=num_train, num_val=2,
+                               size_range=(330, 500))
+    data = make_cityscapes_sample(root, num_train=num_train, num_val=2,
+                                  size=cityscapes_size)
+    subprocess.run([sys.executable, osp.join(REPO, 'tools',
+                                             'prepare_cityscapes.py'), data],
+                   check=True, stdout=subprocess.DEVNULL)
+    return data
+
+
+def synthetic_batches(cfg, batch):
+    """One batch of the row's crop and classes, reused for ever."""
+    h, w = cfg.crop_size
+    classes = cfg.model.decode_head.num_classes
+    gen = torch.Generator().manual_seed(0)
+    data = dict(
+        inputs=[torch.randint(0, 256, (3, h, w), generator=gen,
+                              dtype=torch.uint8) for _ in range(batch)],
+        data_samples=[SegDataSample(gt_sem_seg=PixelData(
+            data=torch.randint(0, classes, (1, h, w), generator=gen)))
+            for _ in range(batch)])
+    while True:
+        yield data
+
+
+def loader_batches(cfg, batch, data_root, workers=None):
+    """The row's own train DataLoader (one worker per core) over
+    ``data_root``, for ever."""
+    from mmengine.runner import Runner
+    loader_cfg = cfg.train_dataloader
+    loader_cfg.update(batch_size=batch, num_workers=workers or os.cpu_count())
+    loader_cfg.dataset.data_root = data_root
+    loader = Runner.build_dataloader(loader_cfg, seed=0)
+    while True:
+        yield from loader
+
+
+def build_training(cfg, device):
+    """``(model, optim_wrapper, step)`` as the runner builds them for
+    ``cfg``: one process (SyncBN -> BN), ``env_cfg.cudnn_benchmark`` and
+    ``compile`` applied the way mmengine applies them."""
+    cfg.model.backbone.init_cfg = None
+    torch.backends.cudnn.benchmark = bool(
+        cfg.get('env_cfg', {}).get('cudnn_benchmark', False))
+    model = revert_sync_batchnorm(build_segmentor(cfg)).to(device).train()
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    step = model.train_step
+    if cfg.get('compile'):
+        step = torch.compile(step)
+    return model, optim_wrapper, lambda data: step(data, optim_wrapper)
+
+
+def describe_wrapper(optim_wrapper, device):
+    precision = type(optim_wrapper).__name__
+    if torch.device(device).type == 'cpu' and \
+            precision == 'MixedPrecisionOptimWrapper':
+        precision += f' ({"float32" if optim_wrapper.cpu_fp32 else "bf16"})'
+    elif getattr(optim_wrapper, 'cast_dtype', None) is not None:
+        precision += f' ({str(optim_wrapper.cast_dtype).split(".")[-1]})'
+    return precision
+
+
+def time_training(cfg, device, source, iters=2, warmup=1):
+    """Median seconds of ``iters`` iterations after ``warmup``, the peak
+    memory (MiB) and the optimizer wrapper's name; ``source`` yields
+    batches."""
+    _, optim_wrapper, step = build_training(cfg, device)
+    times, memory = [], {}
+    with bm.peak_memory(device, memory):
+        for _ in range(warmup + iters):
+            data = next(source)
+            bm.synchronize(device)
+            start = time.perf_counter()
+            step(data)
+            bm.synchronize(device)
+            times.append(time.perf_counter() - start)
+    return (statistics.median(times[warmup:]), memory['peak_mib'],
+            describe_wrapper(optim_wrapper, device))
+
+
+def largest_batch(cfg_factory, device, start=8, limit=256):
+    """The largest batch (doubling from ``start``) whose training iteration
+    fits in the GPU's memory; ``None`` on CPU (no out-of-memory to find)."""
+    if torch.device(device).type != 'cuda':
+        return None
+    fits, batch = None, start
+    while batch <= limit:
+        try:
+            time_training(cfg_factory(), device,
+                          synthetic_batches(cfg_factory(), batch), iters=1,
+                          warmup=0)
+            fits = batch
+        except torch.cuda.OutOfMemoryError:
+            break
+        finally:
+            torch.cuda.empty_cache()
+        batch *= 2
+    return fits
