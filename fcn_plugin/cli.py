@@ -18,13 +18,15 @@ from .errors import UserInputError, describe_error
 # visualization hook warns whenever drawing is off (the default), mmengine's
 # inferencer looks for its own registry scope and for a save_dir it does not
 # need, mmseg's align_corners note concerns odd sizes it handles, and
-# mmengine notes each (H, W) map it stores as (1, H, W) under --tta.
+# mmengine notes each (H, W) map it stores as (1, H, W) under --tta, and
+# torch deprecates the broadcast_buffers=False that CPU DDP sets.
 UPSTREAM_NOISE = (r'``build_loss`` would be deprecated soon',
                   r'The draw is False',
                   r'Failed to search registry with scope',
                   r'Failed to add <class .mmengine.visualization.vis_backend',
                   r'When align_corners=True, the output would more aligned',
-                  r'The shape of value will convert from')
+                  r'The shape of value will convert from',
+                  r'`broadcast_buffers` is deprecated')
 
 
 def mmseg_tool_path(relative):

@@ -28,6 +28,7 @@ CONSOLE_NOISE = re.compile('|'.join((
     r'"HardDiskBackend" is the alias',
     r'^resumed epoch: \d+, iter: \d+',  # see the plugin's "Resuming at"
     r'^Advance dataloader \d+ steps',
+    r'^Loads checkpoint by \S+ backend from path',  # then "Load checkpoint"
 )))
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
@@ -58,12 +59,12 @@ class ConciseConsoleRunner(Runner):
 
     def __init__(self, *args, **kwargs):
         self._starting = True
+        if int(os.environ.get('RANK', 0)) > 0:  # every rank would print
+            warnings.simplefilter('ignore')     # the same warnings
         cores = usable_cores()
         lowered = cap_workers({k: kwargs.get(k) for k in LOADERS}, cores)
         super().__init__(*args, **kwargs)
         self._starting = False
-        if self.rank > 0:  # every rank would print the same warnings
-            warnings.simplefilter('ignore')
         files = [h.baseFilename for h in self.logger.handlers
                  if isinstance(h, logging.FileHandler)]
         self.logger.info(

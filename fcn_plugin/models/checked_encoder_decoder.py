@@ -15,6 +15,9 @@ initialisation, and mmengine's warning lists what was skipped.
 Fast path (not in the reference; the same maths, other kernels):
 ``model.channels_last=True`` keeps the weights and the input batch in
 channels_last memory format, which cuDNN's tensor-core convolutions prefer.
+The weights are converted at the first forward, after initialisation and
+loading: an initializer fills a tensor in memory order, so converting first
+would initialise other values than the plain model.
 """
 import torch
 from mmengine.logging import print_log
@@ -61,8 +64,7 @@ class CheckedEncoderDecoder(EncoderDecoder):
         super().__init__(**kwargs)
         self.strict_load = strict_load
         self.channels_last = channels_last
-        if channels_last:
-            self.to(memory_format=torch.channels_last)
+        self._in_channels_last = False
         # public from torch 2.5; the same hook through the older private API
         register = getattr(self, 'register_load_state_dict_pre_hook', None)
         if register is not None:
@@ -73,6 +75,9 @@ class CheckedEncoderDecoder(EncoderDecoder):
 
     def extract_feat(self, inputs):
         if self.channels_last:
+            if not self._in_channels_last:  # in place: optimizers keep
+                self.to(memory_format=torch.channels_last)  # their params
+                self._in_channels_last = True
             inputs = inputs.contiguous(memory_format=torch.channels_last)
         return super().extract_feat(inputs)
 
