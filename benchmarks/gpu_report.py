@@ -76,8 +76,9 @@ SPEED_MODES = {  # name -> (autocast dtype, channels_last, fuse_bn, compile)
     'fp16 + channels_last + fused BN': (F16, True, True, False),
     'compile + fp16 + channels_last': (F16, True, False, True),
 }
-SHARES = {'reference_table': 0.3, 'speed_modes': 0.3, 'throughput': 0.15,
-          'training': 0.6, 'fast_paths': 1.0}  # of the time left then
+# each part's share of the budget (what a part leaves passes to the next)
+SHARES = {'environment': 0.02, 'reference_table': 0.25, 'speed_modes': 0.25,
+          'throughput': 0.08, 'training': 0.25, 'fast_paths': 0.15}
 
 
 def parse_args():
@@ -101,10 +102,13 @@ class Report:
     def __init__(self, path, budget):
         self.path, self.budget = path, budget
         self.start = time.monotonic()
-        self.data = {'parts': {}, 'skipped': []}
+        self.deadline = self.start + budget
+        self.data = {'parts': {}, 'skipped': [], 'budget_s': budget}
 
     def left(self):
-        return self.budget - (time.monotonic() - self.start)
+        """Seconds left to the running part (its share, and what earlier
+        parts left), never past the whole budget."""
+        return self.deadline - time.monotonic()
 
     def skip(self, what, why):
         self.data['skipped'].append(f'{what}: {why}')
@@ -113,10 +117,12 @@ class Report:
 
     def part(self, name, func, *args):
         """Run one part; its rows land in the report as they come."""
-        print(f'\n== {name} ({self.left():.0f} s of the budget left)',
-              flush=True)
-        result = self.data['parts'][name] = {'rows': []}
         start = time.monotonic()
+        spent = sum(SHARES[p] for p in self.data['parts']) * self.budget
+        self.deadline = min(self.start + spent + SHARES[name] * self.budget,
+                            self.start + self.budget)
+        print(f'\n== {name} ({self.left():.0f} s planned)', flush=True)
+        result = self.data['parts'][name] = {'rows': []}
         try:
             func(result, *args)
         except Exception as exc:  # noqa: BLE001 - the rest still runs
@@ -186,10 +192,10 @@ def environment(result, device, smoke):
     result['mode'] = 'smoke (tiny sizes, not figures)' if smoke else 'full'
 
 
-def plan(report, share, per_iter, warmup, iters, repeat, fixed=0.0):
+def plan(report, items, per_iter, warmup, iters, repeat, fixed=0.0):
     """The largest ``(warmup, iters, repeat)`` <= the protocol that fits in
-    ``share`` of the time left, or ``None``."""
-    allowed = report.left() * share - fixed
+    1 / ``items`` of the part's time left, or ``None``."""
+    allowed = report.left() / max(items, 1) - fixed
     for r in range(repeat, 0, -1):
         for w in sorted({warmup, min(warmup, 3), 1}, reverse=True):
             fit = int(allowed / (per_iter * r) - w)
@@ -212,11 +218,14 @@ def reference_table(result, report, device, sizes, protocol, plugin,
                     reference):
     ref = bm.prepare_model(reference, device)
     ours = bm.prepare_model(plugin, device)
-    for h, w in sizes:
+    h0, w0 = sizes[0]
+    probe = bm.seconds_per_forward(ours, bm.make_input(sizes[0], 1, device))
+    report.data['forward_s'] = {f'{h}x{w}': probe * h * w / (h0 * w0)
+                                for h, w in sizes}  # scales with pixels
+    for index, (h, w) in enumerate(sizes):
         x = bm.make_input((h, w), 1, device)
-        per_iter = 2 * bm.seconds_per_forward(ours, x)  # both models
-        report.data.setdefault('forward_s', {})[f'{h}x{w}'] = per_iter / 2
-        chosen = plan(report, SHARES['reference_table'], per_iter, *protocol)
+        per_iter = 2 * report.data['forward_s'][f'{h}x{w}']  # both models
+        chosen = plan(report, len(sizes) - index, per_iter, *protocol)
         if chosen is None:
             report.skip(f'reference table {h}x{w}', 'does not fit the budget')
             continue
@@ -236,38 +245,58 @@ def reference_table(result, report, device, sizes, protocol, plugin,
         report.save()
 
 
+def runnable_modes(cuda, smoke):
+    """The speed modes this device can run, and why the others cannot."""
+    modes, why = {}, {}
+    for name, (dtype, channels_last, fuse_bn, compiled) in \
+            SPEED_MODES.items():
+        if dtype is F16 and not cuda:
+            why[name] = 'fp16 autocast is for GPUs'
+        elif dtype is BF16 and cuda and not torch.cuda.is_bf16_supported():
+            why[name] = 'this GPU has no bf16'
+        elif compiled and (smoke or not cuda):
+            why[name] = ('torch.compile: GPU runs only (compiling takes '
+                         'minutes on a CPU)')
+        else:
+            modes[name] = (dtype, channels_last, fuse_bn, compiled)
+    return modes, why
+
+
 def speed_modes(result, report, device, sizes, protocol, plugin, smoke):
-    cuda = torch.device(device).type == 'cuda'
+    modes, why = runnable_modes(torch.device(device).type == 'cuda', smoke)
+    for name, reason in why.items():
+        report.skip(f'{name} (every size)', reason)
+    todo = len(sizes) * len(modes)
     for h, w in sizes:
         x = bm.make_input((h, w), 1, device)
         expected = base = None
-        for name, (dtype, channels_last, fuse_bn, compiled) in \
-                SPEED_MODES.items():
+        for name, (dtype, channels_last, fuse_bn, compiled) in modes.items():
+            todo -= 1
             what = f'{name} at {h}x{w}'
-            if dtype is F16 and not cuda:
-                report.skip(what, 'fp16 autocast is for GPUs')
+            if expected is None and name != 'fp32':
+                report.skip(what, 'no fp32 base at this size')
                 continue
-            if dtype is BF16 and cuda and not torch.cuda.is_bf16_supported():
-                report.skip(what, 'this GPU has no bf16')
-                continue
-            if compiled and (smoke or not cuda):
-                report.skip(what, 'torch.compile: GPU runs only (compiling '
-                            'takes minutes on a CPU)')
-                continue
-            share = SHARES['speed_modes'] / len(SPEED_MODES)
             fixed = 90.0 if compiled else 0.0  # compiling, in the warm-up
-            if report.left() * share < fixed + 1:
+            # the fp32 forward of the reference table, scaled by pixels
+            guess = report.data.get('forward_s', {}).get(f'{h}x{w}', 0)
+            if plan(report, todo + 1, guess, 1, 1, 1,
+                    fixed=fixed + guess / 8) is None:
                 report.skip(what, 'does not fit the budget')
                 continue
             forward = bm.prepare_model(plugin, device, channels_last,
                                        fuse_bn, compiled)
+            # a mode's cost is unknown (bf16 on a CPU without it: ~27x
+            # fp32): time one forward at 1/16 of the pixels first
+            small = bm.make_input((max(h // 4, 32), max(w // 4, 32)), 1,
+                                  device, channels_last)
+            per_iter = bm.seconds_per_forward(forward, small, dtype or False) \
+                * h * w / (small.shape[2] * small.shape[3])
+            chosen = plan(report, todo + 1, per_iter, *protocol)
+            if chosen is None:
+                report.skip(what, f'a forward takes ~{per_iter:.1f} s')
+                continue
             xm = x.contiguous(memory_format=torch.channels_last) \
                 if channels_last else x
-            per_iter = bm.seconds_per_forward(forward, xm, dtype or False)
-            chosen = plan(report, share, per_iter, *protocol)
-            if chosen is None:
-                report.skip(what, 'does not fit the budget')
-                continue
             warmup, iters, repeat = chosen
             fps = max(bm.time_fps(forward, xm, warmup, iters, dtype or False)
                       for _ in range(repeat))
@@ -319,7 +348,7 @@ def throughput(result, report, device, size, plugin, smoke):
         x = bm.make_input(size, batch, device, channels_last)
         try:
             per_iter = bm.seconds_per_forward(forward, x, dtype or False)
-            chosen = plan(report, SHARES['throughput'], per_iter, 3, 20, 1)
+            chosen = plan(report, 2, per_iter, 3, 20, 1)
             if chosen is None:
                 report.skip(f'throughput at batch {batch}',
                             'does not fit the budget')
@@ -357,12 +386,14 @@ def training(result, report, device, smoke, batch, tmp, fast_paths=()):
         cfg = row_config(name, smoke, fast_paths)
         rates = {}
         for data in ('synthetic', 'loader'):
-            what = f'{name}, {data} data'
+            what = f'{name}, {data} data' + (
+                f' + {", ".join(fast_paths)}' if fast_paths else '')
             # measured, or forward + backward ~ 3.5 forwards (plugin R101)
             probe = report.data.get('iteration_s', {}).get(name) or (
                 3.5 * report.data.get('forward_s', {}).get('256x512', 0) *
                 batch * cfg.crop_size[0] * cfg.crop_size[1] / (256 * 512))
-            if probe * (iters + 1) > report.left() * SHARES['training'] / 2:
+            generate = 60 if data == 'loader' and not roots else 5
+            if plan(report, 1, probe, 1, iters, 1, fixed=generate) is None:
                 report.skip(what, f'an iteration takes ~{probe:.0f} s')
                 continue
             if data == 'loader':
@@ -393,7 +424,7 @@ def training(result, report, device, smoke, batch, tmp, fast_paths=()):
             result['rows'][-1]['verdict'] = (
                 f'{"INPUT-BOUND" if ratio < 0.9 else "not input-bound"} '
                 f'(loader {100 * ratio:.0f} % of synthetic)')
-        if cuda and not fast_paths and not smoke and report.left() > 60:
+        if cuda and not fast_paths and not smoke and report.left() > 120:
             result.setdefault('largest batch', {})[name] = tb.largest_batch(
                 lambda: row_config(name, smoke), device)
         report.save()
