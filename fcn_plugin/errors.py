@@ -50,6 +50,10 @@ _MESSAGE_HINTS = (
      'set PORT=<free port> for tools/dist_train.sh / dist_test.sh'),
     ("can't allocate memory", 'out of memory: use a smaller input, batch '
      'or num_workers'),
+    ("doesn't match the size of optimizer's group", 'the checkpoint\'s '
+     'optimizer state belongs to another model: --resume only with the '
+     'config (and --cfg-options) it was trained with, or take only its '
+     'weights with load_from=CHECKPOINT'),
     ('DefaultCPUAllocator: not enough memory', 'out of memory: use a '
      'smaller input, batch or num_workers'),
 )

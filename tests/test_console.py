@@ -36,6 +36,7 @@ def test_training_console(tmp_path, voc_root):
     assert 'Environment, full config and hooks:' in text
 
 
+@pytest.mark.compat  # with its fixture: tools/train.py, then tools/test.py
 def test_testing_console(tmp_path, voc_root, tiny_checkpoint):
     proc = run_tool('tools/test.py', ROW, tiny_checkpoint, '--work-dir',
                     str(tmp_path), '--cfg-options', *TINY_MODEL,

@@ -1,4 +1,5 @@
 """Data helpers: check_dataset.py, prepare_voc_aug.py, infer.py."""
+import os
 import re
 import shutil
 
@@ -142,6 +143,29 @@ def test_prepare_voc_aug_bad_mat_leaves_nothing(voc_and_sbd):
     assert not (voc / 'ImageSets/Segmentation/trainaug.txt').exists()
 
 
+@pytest.mark.parametrize('fault', ['class 40', 'wrong shape', 'RGB png'])
+def test_prepare_voc_aug_checks_what_it_writes(voc_and_sbd, fault):
+    from scipy.io import savemat
+    devkit, sbd, voc = voc_and_sbd
+    if fault == 'RGB png':
+        bad = voc / 'SegmentationClass' / 'a2.png'
+        Image.fromarray(np.zeros((8, 10, 3), np.uint8)).save(bad)
+    else:
+        bad = sbd / 'dataset/cls/s3.mat'
+        seg = np.full((8, 10), 40, np.uint8) if fault == 'class 40' else \
+            np.full((4, 5), 5, np.uint8)
+        savemat(bad, {'GTcls': {'Segmentation': seg, 'Boundaries': [],
+                                'CategoriesPresent': [5]}})
+    proc = run_tool('tools/prepare_voc_aug.py', str(devkit), str(sbd),
+                    '--expected-size', '6', check=False)
+    assert proc.returncode == 1 and 'Traceback' not in proc.stderr
+    errors = [l for l in proc.stderr.splitlines() if l.startswith('error:')]
+    assert len(errors) == 1 and str(bad) in errors[0], proc.stderr
+    assert 'Nothing was written' in errors[0]
+    assert not (voc / 'SegmentationClassAug').exists()
+    assert not (voc / 'ImageSets/Segmentation/trainaug.txt').exists()
+
+
 def test_prepare_voc_aug_missing_inputs(voc_and_sbd):
     devkit, sbd, _ = voc_and_sbd
     (sbd / 'dataset/cls/s2.mat').unlink()
@@ -163,14 +187,17 @@ def test_infer_writes_overlays(tmp_path, voc_root, tiny_checkpoint):
     cv2.imwrite(str(images / '2007_000000.png'),
                 cv2.imread(f'{voc_root}/JPEGImages/2007_000001.jpg'))
     (images / 'notes.txt').write_text('not an image')
+    os.mkfifo(images / 'pipe.jpg')  # reading it would hang for ever
     out = tmp_path / 'out'
     # the model was trained with the tiny-model options: give the same ones
     proc = run_tool('tools/infer.py', config('fcn_r101_voc_321.py'),
                     tiny_checkpoint, str(images), '--out', str(out),
                     '--cfg-options', *TINY_MODEL)
     assert 'wrote 3 overlay(s)' in proc.stdout
-    assert 'skipping 1 entry that is not an image file: notes.txt' in \
-        proc.stdout
+    assert 'skipping 2 entries that are not image files: notes.txt, ' \
+        'pipe.jpg' in proc.stdout
+    for noise in ('Failed to search registry', 'Failed to add'):
+        assert noise not in proc.stdout + proc.stderr
     assert sorted(p.name for p in (out / 'vis').iterdir()) == [
         '2007_000000.jpg', '2007_000000.png', '2007_000001.jpg']
     # class maps are named after their input, at its size

@@ -86,3 +86,18 @@ def test_finder_only_answers_for_mmcv_ext():
             if isinstance(f, mmcv_ext_fallback.LiteExtFinder)]
     assert len(ours) == 1
     assert ours[0] > sys.meta_path.index(importlib.machinery.PathFinder)
+
+
+def test_numpy_1_torch_beside_numpy_2_is_named_at_import(monkeypatch):
+    """torch 2.1/2.2 beside numpy 2: every torch.from_numpy raises 'Numpy is
+    not available'. The import check makes that call and names the fix
+    (here the failure is the one torch 2.1.2 raises, simulated)."""
+    from fcn_plugin.environment import (IncompatibleEnvironmentError,
+                                        check_environment)
+
+    def numpy_unavailable(array):
+        raise RuntimeError('Numpy is not available')
+    monkeypatch.setattr(torch, 'from_numpy', numpy_unavailable)
+    with pytest.raises(IncompatibleEnvironmentError,
+                       match=r'built against numpy 1 .*pip install "numpy<2"'):
+        check_environment()

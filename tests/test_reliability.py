@@ -76,6 +76,8 @@ def voc_copy(tmp_path, voc_root):
     (RuntimeError('The server socket has failed to listen on any local '
                   'network address. port: 29500, address already in use'),
      ['PORT=']),
+    (ValueError("loaded state dict contains a parameter group that doesn't "
+                "match the size of optimizer's group"), ['load_from=']),
     (RuntimeError('Caught UserInputError in DataLoader worker process 0.\n'
                   'Traceback ...\nfcn_plugin.errors.UserInputError: label '
                   'x.png is bad'), ['label x.png is bad']),

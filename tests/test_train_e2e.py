@@ -35,8 +35,7 @@ def imagenet_checkpoint(tmp_path_factory):
 
 
 @pytest.mark.parametrize('cfg_name,data', [
-    pytest.param('fcn_r101_voc_321.py', 'voc_root',
-                 marks=[pytest.mark.smoke, pytest.mark.compat]),
+    pytest.param('fcn_r101_voc_321.py', 'voc_root', marks=pytest.mark.smoke),
     ('fcn_r101_cityscapes_256x512.py', 'cityscapes_root'),
 ])
 def test_r101_row_config_trains_and_tests(request, tmp_path, cfg_name, data,
