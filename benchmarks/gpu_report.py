@@ -196,6 +196,7 @@ def plan(report, items, per_iter, warmup, iters, repeat, fixed=0.0):
     """The largest ``(warmup, iters, repeat)`` <= the protocol that fits in
     1 / ``items`` of the part's time left, or ``None``."""
     allowed = report.left() / max(items, 1) - fixed
+    per_iter = max(per_iter, 1e-4)  # a probe too fast to time
     for r in range(repeat, 0, -1):
         for w in sorted({warmup, min(warmup, 3), 1}, reverse=True):
             fit = int(allowed / (per_iter * r) - w)
@@ -220,8 +221,10 @@ def reference_table(result, report, device, sizes, protocol, plugin,
     ours = bm.prepare_model(plugin, device)
     h0, w0 = sizes[0]
     probe = bm.seconds_per_forward(ours, bm.make_input(sizes[0], 1, device))
-    report.data['forward_s'] = {f'{h}x{w}': probe * h * w / (h0 * w0)
-                                for h, w in sizes}  # scales with pixels
+    # a forward's time scales with the pixels
+    report.data['forward_s_per_megapixel'] = per_mpx = probe / (h0 * w0 / 1e6)
+    report.data['forward_s'] = {f'{h}x{w}': per_mpx * h * w / 1e6
+                                for h, w in sizes}
     for index, (h, w) in enumerate(sizes):
         x = bm.make_input((h, w), 1, device)
         per_iter = 2 * report.data['forward_s'][f'{h}x{w}']  # both models
@@ -278,7 +281,7 @@ def speed_modes(result, report, device, sizes, protocol, plugin, smoke):
                 continue
             fixed = 90.0 if compiled else 0.0  # compiling, in the warm-up
             # the fp32 forward of the reference table, scaled by pixels
-            guess = report.data.get('forward_s', {}).get(f'{h}x{w}', 0)
+            guess = report.data.get('forward_s_per_megapixel', 0) * h * w / 1e6
             if plan(report, todo + 1, guess, 1, 1, 1,
                     fixed=fixed + guess / 8) is None:
                 report.skip(what, 'does not fit the budget')
@@ -390,8 +393,8 @@ def training(result, report, device, smoke, batch, tmp, fast_paths=()):
                 f' + {", ".join(fast_paths)}' if fast_paths else '')
             # measured, or forward + backward ~ 3.5 forwards (plugin R101)
             probe = report.data.get('iteration_s', {}).get(name) or (
-                3.5 * report.data.get('forward_s', {}).get('256x512', 0) *
-                batch * cfg.crop_size[0] * cfg.crop_size[1] / (256 * 512))
+                3.5 * report.data.get('forward_s_per_megapixel', 0) *
+                batch * cfg.crop_size[0] * cfg.crop_size[1] / 1e6)
             generate = 60 if data == 'loader' and not roots else 5
             if plan(report, 1, probe, 1, iters, 1, fixed=generate) is None:
                 report.skip(what, f'an iteration takes ~{probe:.0f} s')
