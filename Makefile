@@ -16,7 +16,7 @@ MMCV ?= lite
 WHEELHOUSE ?= wheelhouse
 # test processes; each test file runs whole in one (its fixtures built once)
 TEST_JOBS ?= 2
-PYTEST := $(PY) -m pytest -v -n $(TEST_JOBS) --dist loadfile
+PYTEST := $(PY) -m pytest -v -n $(TEST_JOBS) --dist loadfile --durations=15
 # bash's time: wall time and the CPU time of everything the command ran
 took = TIMEFORMAT='$(1) took %0R s wall, %0U s user + %0S s sys CPU'; time
 STAMP := $(VENV)/.fcn_plugin-installed-$(MMCV)
