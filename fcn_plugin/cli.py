@@ -119,9 +119,16 @@ def check_user_options(argv, training=False):
 
 
 def quiet_upstream_warnings():
-    """Hide the Python warnings of :data:`UPSTREAM_NOISE`."""
+    """Hide :data:`UPSTREAM_NOISE`: as Python warnings, and as records of
+    mmengine's default logger (what mmengine logs outside a runner)."""
+    import re
+
+    from mmengine.logging import MMLogger
     for message in UPSTREAM_NOISE:
         warnings.filterwarnings('ignore', message=message)
+    noise = re.compile('|'.join(UPSTREAM_NOISE))
+    MMLogger.get_instance('mmengine').addFilter(
+        lambda record: not noise.search(str(record.msg)))
 
 
 def run_mmseg_tool(relative, argv, user_argv=None, training=False):
