@@ -393,10 +393,10 @@ def training(result, report, device, smoke, batch, tmp, fast_paths=()):
                 f' + {", ".join(fast_paths)}' if fast_paths else '')
             # measured, or forward + backward ~ 3.5 forwards (plugin R101;
             # --smoke trains the tiny model: no estimate from R101)
-            probe = report.data.get('iteration_s', {}).get(name) or 0 if \
-                smoke else report.data.get('iteration_s', {}).get(name) or (
+            estimate = 0 if smoke else (
                 3.5 * report.data.get('forward_s_per_megapixel', 0) *
                 batch * cfg.crop_size[0] * cfg.crop_size[1] / 1e6)
+            probe = report.data.get('iteration_s', {}).get(name) or estimate
             generate = 60 if data == 'loader' and not roots else 5
             if plan(report, 1, probe, 1, iters, 1, fixed=generate) is None:
                 report.skip(what, f'an iteration takes ~{probe:.0f} s')
