@@ -100,8 +100,9 @@ test-quick: install
 	@$(call took,make test-quick) $(PYTEST) -m "not slow or compat" tests
 
 # the short run CI repeats on full mmcv: make smoke MMCV=full VENV=.venv-full
+# (every tool in a fresh interpreter: tests/tool_runner.py)
 smoke: install
-	$(PYTEST) -m smoke tests
+	FCN_TESTS_REAL_PROCESSES=1 $(PYTEST) -m smoke tests
 
 demo: install
 	$(PY) tools/demo.py --work-dir work_dirs/demo

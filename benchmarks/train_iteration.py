@@ -10,9 +10,9 @@ loss via ``model.train_step``. ``synthetic``: one batch already on the
 device, reused; ``loader``: the config's real train DataLoader (one worker
 per core) over generated data in the real layout (Cityscapes at 1024x2048,
 prepared with tools/prepare_cityscapes.py). A row whose loader rate is below
-90 % of its synthetic rate is input-bound. The first iteration is a warm-up;
-the median of the next ``--iters`` is reported. Without a GPU it runs on the
-CPU and says so.
+90 % of its synthetic rate is input-bound. The first ``--warmup``
+iterations are not timed; the median of the next ``--iters`` is reported.
+Without a GPU it runs on the CPU and says so.
 """
 import argparse
 import os.path as osp
@@ -37,6 +37,9 @@ def parse_args():
     parser.add_argument('--configs', nargs='+', default=ROWS)
     parser.add_argument('--batch', type=int, default=8)
     parser.add_argument('--iters', type=int, default=2)
+    parser.add_argument('--warmup', type=int, default=1,
+                        help='untimed iterations first (cuDNN autotuning, '
+                        'allocator, lazy init)')
     parser.add_argument('--data', nargs='+', default=['synthetic'],
                         choices=['synthetic', 'loader'])
     parser.add_argument('--channels-last', nargs='+', default=['off'],
@@ -58,7 +61,8 @@ def time_row(name, args, device, data, channels_last, tmp):
         tb.with_fast_paths(cfg, ['channels_last'])
     source = tb.synthetic_batches(cfg, args.batch) if data == 'synthetic' \
         else tb.loader_batches(cfg, args.batch, tb.generated_data(name, tmp))
-    seconds, _, precision = tb.time_training(cfg, device, source, args.iters)
+    seconds, _, precision = tb.time_training(cfg, device, source, args.iters,
+                                             args.warmup)
     return seconds, precision
 
 
@@ -69,7 +73,8 @@ def main():
         print('No GPU: these are CPU figures (R101 at batch 8 takes tens of '
               'seconds per iteration here).')
     print(f'device: {bm.device_name(device)}; torch {torch.__version__}; '
-          f'batch {args.batch}; median of {args.iters} after 1 warm-up\n')
+          f'batch {args.batch}; median of {args.iters} after '
+          f'{args.warmup} warm-up\n')
     print('| config | crop | optimizer wrapper | data | channels_last | '
           's / iteration | iterations/s |')
     print('|---|---|---|---|---|---|---|')

@@ -7,11 +7,14 @@ import argparse
 import contextlib
 import os
 import os.path as osp
+import re
 import runpy
+import signal
 import sys
 import warnings
 
-from .errors import UserInputError, describe_error
+from .errors import (INTERRUPTED, UserInputError, describe_error,
+                     interrupted)
 
 # Upstream warnings every run prints that tell a user nothing actionable:
 # mmseg builds its loss through its own deprecated helper, its
@@ -42,18 +45,20 @@ def mmseg_tool_path(relative):
 
 @contextlib.contextmanager
 def user_errors():
-    """Print a user error on one line and exit 1 (:func:`describe_error`);
-    re-raise the rest, and everything with ``FCN_PLUGIN_DEBUG=1``. Every
+    """Print a user error on one line and exit 1 (:func:`describe_error`),
+    a Ctrl-C on one line and exit 130 (:func:`interrupted`); re-raise the
+    rest, and everything with ``FCN_PLUGIN_DEBUG=1``. Every
     tool runs in it, so it also hides :data:`UPSTREAM_NOISE`."""
     quiet_upstream_warnings()
     try:
         yield
-    except Exception as exc:  # noqa: BLE001 - classified just below
-        line = describe_error(exc)
+    except (Exception, KeyboardInterrupt) as exc:  # classified just below
+        stopped = interrupted(exc)
+        line = INTERRUPTED if stopped else describe_error(exc)
         if line is None or os.environ.get('FCN_PLUGIN_DEBUG'):
             raise
         print(f'error: {line}', file=sys.stderr)
-        sys.exit(1)
+        sys.exit(128 + signal.SIGINT if stopped else 1)
 
 
 class CfgOptionsAction(argparse.Action):
@@ -118,17 +123,18 @@ def check_user_options(argv, training=False):
         check_init_file(cfg)
 
 
+def _not_upstream_noise(record):
+    """Logging filter: drop the records of :data:`UPSTREAM_NOISE`."""
+    return not re.search('|'.join(UPSTREAM_NOISE), str(record.msg))
+
+
 def quiet_upstream_warnings():
     """Hide :data:`UPSTREAM_NOISE`: as Python warnings, and as records of
     mmengine's default logger (what mmengine logs outside a runner)."""
-    import re
-
     from mmengine.logging import MMLogger
     for message in UPSTREAM_NOISE:
         warnings.filterwarnings('ignore', message=message)
-    noise = re.compile('|'.join(UPSTREAM_NOISE))
-    MMLogger.get_instance('mmengine').addFilter(
-        lambda record: not noise.search(str(record.msg)))
+    MMLogger.get_instance('mmengine').addFilter(_not_upstream_noise)  # once
 
 
 def run_mmseg_tool(relative, argv, user_argv=None, training=False):

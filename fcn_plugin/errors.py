@@ -100,13 +100,34 @@ def describe_error(exc):
     return None
 
 
+INTERRUPTED = ('interrupted (Ctrl-C): stopped at once (a training continues '
+               'from its last saved checkpoint with --resume)')
+
+
+def interrupted(exc):
+    """Whether ``exc`` is, or was raised while handling, a Ctrl-C.
+
+    A second Ctrl-C (the first one only asks :class:`PreemptionHook` to
+    checkpoint) can land anywhere, e.g. inside mmengine's config formatting,
+    which turns any exception into "Failed to format the config file, please
+    check the syntax of: <the whole config>": a false syntax error.
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def exit_on_uncaught_user_errors():
     """Make an uncaught user error print one ``error:`` line (exit code 1)
     instead of a traceback; other exceptions are shown as usual."""
     previous = sys.excepthook
 
     def hook(kind, exc, tb):
-        line = describe_error(exc)
+        line = INTERRUPTED if interrupted(exc) else describe_error(exc)
         if line is None or os.environ.get('FCN_PLUGIN_DEBUG'):
             return previous(kind, exc, tb)
         print(f'error: {line}', file=sys.stderr)

@@ -1,13 +1,13 @@
 """Shared fixtures: synthetic datasets in the real layouts, tool runner."""
 import os
 import os.path as osp
-import subprocess
 import sys
 
 import pytest
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(REPO, 'tests'))
+from tool_runner import run_python  # noqa: E402
 
 # Small backbone + head that keep the row configs' structure (dilated ResNet,
 # output stride 8, SimpleFCNHead) but train in seconds on a CPU.
@@ -23,10 +23,10 @@ def config(name):
 
 
 def run_tool(*args, check=True, timeout=900, env=None, cwd=REPO):
-    """Run ``python tools/<args>`` (from the repo root); return the process."""
+    """Run ``python tools/<args>`` (from the repo root); return the process
+    (a fork of a preloaded interpreter: :mod:`tool_runner`)."""
     full_env = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
-    proc = subprocess.run([sys.executable, *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
+    proc = run_python(args, cwd=cwd, env=full_env, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f'{args} exited {proc.returncode}:\n'
                              f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')

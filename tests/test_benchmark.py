@@ -63,9 +63,10 @@ def test_speed_tables_script():
     assert 'fastest mode with >= 99.5 % agreement' in out
 
 
+@pytest.mark.slow
 def test_train_iteration_script():
     proc = run_tool('benchmarks/train_iteration.py', '--batch', '1',
-                    '--iters', '1', '--cpu-dtype', 'float32')
+                    '--iters', '1', '--warmup', '0', '--cpu-dtype', 'float32')
     rows = re.findall(r'\| (fcn_r101_\S+\.py) \| (\d+x\d+) \| (.+?) \| '
                       r'synthetic \| off \| ([\d.]+) \| ([\d.]+) \|',
                       proc.stdout)

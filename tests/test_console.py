@@ -20,8 +20,8 @@ def test_training_console(tmp_path, voc_root):
     proc = run_tool('tools/train.py', ROW, '--work-dir', str(tmp_path),
                     '--cfg-options', *TINY_MODEL,
                     *data_root_options(voc_root, ('train', 'val')),
-                    'train_cfg.max_iters=20', 'train_cfg.val_interval=10',
-                    'default_hooks.logger.interval=5',
+                    'train_cfg.max_iters=6', 'train_cfg.val_interval=3',
+                    'default_hooks.logger.interval=2',
                     'train_dataloader.batch_size=4',
                     'train_dataloader.num_workers=8',
                     'val_dataloader.num_workers=8')
@@ -29,7 +29,7 @@ def test_training_console(tmp_path, voc_root):
     text = '\n'.join(lines)
     for noise in NOISE:
         assert noise not in text, noise
-    assert sum('Iter(train)' in line for line in lines) == 4
+    assert sum('Iter(train)' in line for line in lines) == 3
     # one per-class table per validation: nothing printed twice
     assert sum('per class results' in line for line in lines) == 2
     assert sum('num_workers lowered' in line for line in lines) <= 1

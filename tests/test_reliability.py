@@ -322,3 +322,28 @@ def test_tool_faults_end_in_one_line(tmp_path, voc_root, tiny_checkpoint):
     ]
     for argv, fragments in cases:
         one_error_line(run_tool(*argv, check=False), *fragments)
+
+
+def test_second_ctrl_c_is_not_called_a_syntax_error(monkeypatch, capsys):
+    """A Ctrl-C inside mmengine's config formatting (where a training run
+    spends its first seconds) comes out as mmengine's SyntaxError holding the
+    whole config; the tools say it was an interruption, exit 130."""
+    import mmengine.config.config as mmengine_config
+    from mmengine.config import Config
+
+    from fcn_plugin.cli import user_errors
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mmengine_config, 'FormatCode', ctrl_c)
+    cfg = Config.fromfile(ROW)
+    with pytest.raises(SyntaxError, match='check the syntax'):
+        cfg.pretty_text  # noqa: B018 - what a Ctrl-C there turns into
+    for interruption in (lambda: cfg.pretty_text, ctrl_c):
+        with pytest.raises(SystemExit) as stop, user_errors():
+            interruption()
+        assert stop.value.code == 130
+        err = capsys.readouterr().err
+        assert err.startswith('error: interrupted (Ctrl-C)'), err
+        assert len(err.splitlines()) == 1 and 'syntax' not in err

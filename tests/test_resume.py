@@ -262,6 +262,7 @@ def test_slurm_scripts_call_srun_with_our_tools(tmp_path):
     (fake / 'srun').chmod(0o755)
     env = dict(os.environ, PATH=f'{fake}:{os.environ["PATH"]}', GPUS='16',
                GPUS_PER_NODE='8')
+    env.pop('PYTHON', None)  # `make test PYTHON=...` exports it
     train = subprocess.run(
         ['bash', 'tools/slurm_train.sh', 'gpu', 'fcn', CONFIG, '--work-dir',
          'wd', '--cfg-options', 'randomness.seed=0'], cwd=REPO, env=env,
@@ -275,3 +276,8 @@ def test_slurm_scripts_call_srun_with_our_tools(tmp_path):
         cwd=REPO, env=env, capture_output=True, text=True, check=True).stdout
     assert f'tools/test.py {CONFIG} ck.pth --launcher=slurm' in test
     assert 'python -u ' in test
+    chosen = subprocess.run(
+        ['bash', 'tools/slurm_test.sh', 'gpu', 'fcn', CONFIG, 'ck.pth'],
+        cwd=REPO, env=dict(env, PYTHON='python3.12'), capture_output=True,
+        text=True, check=True).stdout
+    assert 'python3.12 -u ' in chosen

@@ -1,6 +1,7 @@
 """End to end through tools/train.py and tools/test.py (slow; run in CI).
 
-* the real R101 row configs, shortened to 2 iterations, train then test;
+* the real R101 row configs, shortened to 1 iteration (batch 2) and 2
+  validation images, train then test;
 * a tiny learnable case whose mIoU must rise clearly;
 * --amp on CPU, 2-process DDP (gloo). Resume: test_resume.py.
 """
@@ -41,10 +42,11 @@ def imagenet_checkpoint(tmp_path_factory):
 def test_r101_row_config_trains_and_tests(request, tmp_path, cfg_name, data,
                                           imagenet_checkpoint):
     root = request.getfixturevalue(data)
-    options = [
-        *data_root_options(root), 'train_cfg.max_iters=2',
+    options = [  # one iteration of a real batch; 2 validation images
+        *data_root_options(root), 'train_cfg.max_iters=1',
         'train_dataloader.batch_size=2', 'train_dataloader.num_workers=1',
-        'val_dataloader.num_workers=1', 'default_hooks.checkpoint.interval=2',
+        'val_dataloader.num_workers=1', 'default_hooks.checkpoint.interval=1',
+        'val_dataloader.dataset.indices=2', 'test_dataloader.dataset.indices=2',
         'default_hooks.logger.interval=1',
         f'model.backbone.init_cfg.checkpoint={imagenet_checkpoint}',
         # bf16 autocast is ~27x slower than fp32 on this AVX2 CPU (the
@@ -55,27 +57,30 @@ def test_r101_row_config_trains_and_tests(request, tmp_path, cfg_name, data,
                      str(tmp_path), '--cfg-options', *options)
     log = train.stdout + train.stderr
     assert 'Loaded ImageNet weights (torchvision format)' in log
-    assert re.search(r'Iter\(train\) \[2/2\].*loss: [\d.]+', log)
+    assert re.search(r'Iter\(train\) \[1/1\].*loss: [\d.]+', log)
+    assert re.search(r'Iter\(val\) \[2/2\].*mIoU', log)
     test = run_tool('tools/test.py', config(cfg_name),
-                    str(tmp_path / 'iter_2.pth'), '--work-dir',
+                    str(tmp_path / 'iter_1.pth'), '--work-dir',
                     str(tmp_path / 'test'), '--cfg-options', *options)
     mious = _mious(test.stdout + test.stderr)
     assert len(mious) == 1 and 0 <= mious[0] <= 100
-    print(f'{cfg_name}: mIoU after 2 iterations {mious[0]}')
+    assert 'Iter(test) [2/2]' in test.stdout + test.stderr
+    print(f'{cfg_name}: mIoU after 1 iteration {mious[0]}')
 
 
 def test_tiny_model_learns(tmp_path, voc_root):
     proc = run_tool(
         'tools/train.py', config('fcn_r101_voc_321_fp32.py'), '--work-dir',
         str(tmp_path), '--cfg-options', *TINY_MODEL, *data_root_options(voc_root),
-        'train_cfg.max_iters=40', 'train_cfg.val_interval=5',
+        'train_cfg.max_iters=25', 'train_cfg.val_interval=5',
         'optim_wrapper.optimizer.lr=0.05', 'randomness.seed=0',
         'train_dataloader.num_workers=1', 'val_dataloader.num_workers=0',
         'val_dataloader.persistent_workers=False')
     mious = _mious(proc.stdout + proc.stderr)
     print('mIoU every 5 iterations:', mious)
-    assert len(mious) == 8
-    # seed 0 on this CPU: 35 -> 76; a broken pipeline stays near chance
+    assert len(mious) == 5
+    # seed 0 on this CPU: about 10, 50, 80, 75, 80 (run to run, +-5); a
+    # broken pipeline stays near chance
     assert mious[0] < 50 and mious[-1] > 65 and mious[-1] > mious[0] + 25
 
 

@@ -8,7 +8,8 @@ iteration every rank agrees (one all-reduce of a flag, so all ranks stop at
 the same iteration under ``dist_train.sh``), a checkpoint of that iteration
 is written through the run's ``CheckpointHook`` and the process exits with
 one line and code 128 + signal number. ``--resume`` then continues exactly.
-A second signal is not caught: Ctrl-C twice still kills at once.
+A second signal is not caught: Ctrl-C twice still stops at once (the tools
+then print one line, exit 130: :func:`fcn_plugin.errors.interrupted`).
 
 A terminal's Ctrl-C or hang-up reaches every process of the foreground
 group: DataLoader workers ignore SIGINT and SIGHUP

@@ -5,8 +5,11 @@ other's checkpoints and ``last_checkpoint``. The training runner takes an
 exclusive ``flock`` on ``<work_dir>/.train.lock`` for its whole life and
 writes its pid, host and command into it; the kernel releases the lock when
 the process ends in any way (kill -9 included), so a stale file never
-blocks. A second training finds the lock held and stops with one line naming
-the running one.
+blocks. Forked children (DataLoader workers) close their copy at once: a
+lock is released only when every copy is closed, and the workers of a
+killed run live on for up to 5 s (torch's parent check), which would refuse
+a resume started at once. A second training finds the lock held and stops
+with one line naming the running one.
 """
 import fcntl
 import os
@@ -42,4 +45,5 @@ def lock_work_dir(work_dir):
                  f'{time.strftime("%Y-%m-%d %H:%M:%S")}: '
                  f'{" ".join(sys.argv)}\n')
     handle.flush()
+    os.register_at_fork(after_in_child=handle.close)
     return handle
