@@ -43,7 +43,9 @@ import sys
 import tempfile
 import time
 
-import torch
+STARTED = time.monotonic()  # the budget counts the imports below too
+
+import torch  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(REPO, 'tests'))  # the plain-PyTorch reference
@@ -99,9 +101,9 @@ def parse_args():
 class Report:
     """The measurements so far, saved after each one (JSON + markdown)."""
 
-    def __init__(self, path, budget):
+    def __init__(self, path, budget, start):
         self.path, self.budget = path, budget
-        self.start = time.monotonic()
+        self.start = start
         self.deadline = self.start + budget
         self.data = {'parts': {}, 'skipped': [], 'budget_s': budget}
 
@@ -198,7 +200,8 @@ def plan(report, items, per_iter, warmup, iters, repeat, fixed=0.0):
     allowed = report.left() / max(items, 1) - fixed
     per_iter = max(per_iter, 1e-4)  # a probe too fast to time
     for r in range(repeat, 0, -1):
-        for w in sorted({warmup, min(warmup, 3), 1}, reverse=True):
+        for w in sorted({warmup, min(warmup, 3), min(warmup, 1)},
+                        reverse=True):
             fit = int(allowed / (per_iter * r) - w)
             if fit >= 1:
                 return w, min(iters, fit), r
@@ -384,6 +387,7 @@ def row_config(name, smoke, fast_paths=()):
 def training(result, report, device, smoke, batch, tmp, fast_paths=()):
     cuda = torch.device(device).type == 'cuda'
     iters = 1 if smoke else 10 if cuda else 1
+    warmup = 1 if cuda else 0  # a CPU has no autotuning or lazy kernels
     roots = {}
     for name in ROWS[:1] if smoke and fast_paths else ROWS:
         cfg = row_config(name, smoke, fast_paths)
@@ -391,14 +395,16 @@ def training(result, report, device, smoke, batch, tmp, fast_paths=()):
         for data in ('synthetic', 'loader'):
             what = f'{name}, {data} data' + (
                 f' + {", ".join(fast_paths)}' if fast_paths else '')
-            # measured, or forward + backward ~ 3.5 forwards (plugin R101;
-            # --smoke trains the tiny model: no estimate from R101)
+            # measured, or forward + backward + SGD ~ 4.5 forwards (R101
+            # on the 2-core CPU; ~3 on GPUs); --smoke trains the tiny
+            # model: no estimate from R101
             estimate = 0 if smoke else (
-                3.5 * report.data.get('forward_s_per_megapixel', 0) *
+                4.5 * report.data.get('forward_s_per_megapixel', 0) *
                 batch * cfg.crop_size[0] * cfg.crop_size[1] / 1e6)
             probe = report.data.get('iteration_s', {}).get(name) or estimate
             generate = 60 if data == 'loader' and not roots else 5
-            if plan(report, 1, probe, 1, iters, 1, fixed=generate) is None:
+            chosen = plan(report, 1, probe, warmup, iters, 1, fixed=generate)
+            if chosen is None:
                 report.skip(what, f'an iteration takes ~{probe:.0f} s')
                 continue
             if data == 'loader':
@@ -415,14 +421,17 @@ def training(result, report, device, smoke, batch, tmp, fast_paths=()):
                 source = tb.synthetic_batches(cfg, batch)
             print(f'  timing {what}', flush=True)
             seconds, peak, wrapper = tb.time_training(
-                row_config(name, smoke, fast_paths), device, source, iters)
+                row_config(name, smoke, fast_paths), device, source,
+                chosen[1], chosen[0])
             report.data.setdefault('iteration_s', {})[name] = seconds
             rates[data] = 1 / seconds
             result['rows'].append({
                 'config': name, 'fast paths': ', '.join(fast_paths) or '-',
                 'wrapper': wrapper, 'data': data, 'batch': batch,
                 'iterations/s': 1 / seconds, 'images/s': batch / seconds,
-                'peak MiB': peak, 'verdict': ''})
+                'peak MiB': peak,
+                'protocol': f'{chosen[1]} after {chosen[0]} warm-up',
+                'verdict': ''})
             report.save()
         if len(rates) == 2:
             ratio = rates['loader'] / rates['synthetic']
@@ -438,7 +447,7 @@ def training(result, report, device, smoke, batch, tmp, fast_paths=()):
 def main():
     args = parse_args()
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    report = Report(args.json, args.budget)
+    report = Report(args.json, args.budget, STARTED)
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(128 + signal.SIGTERM))
     cuda = torch.device(device).type == 'cuda'
     sizes = [(32, 64), (64, 128)] if args.smoke else \
