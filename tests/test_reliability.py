@@ -347,3 +347,33 @@ def test_second_ctrl_c_is_not_called_a_syntax_error(monkeypatch, capsys):
         err = capsys.readouterr().err
         assert err.startswith('error: interrupted (Ctrl-C)'), err
         assert len(err.splitlines()) == 1 and 'syntax' not in err
+
+
+def _without_root_file_access(unreadable):
+    """Command prefix that runs a process as this user but without the
+    capabilities that let root read any file (CI runs as root); ``None``
+    where no such tool works here (``unreadable``: a mode-0 file)."""
+    prefix = ['setpriv', '--bounding-set=-dac_override,-dac_read_search',
+              '--inh-caps=-dac_override,-dac_read_search']
+    if os.geteuid() != 0:
+        return []
+    if shutil.which('setpriv') is None:
+        return None
+    probe = subprocess.run([*prefix, 'test', '-r', str(unreadable)])
+    return prefix if probe.returncode == 1 else None
+
+
+@pytest.mark.slow
+def test_permission_denied_image(tmp_path, voc_copy):
+    image = sorted((voc_copy / 'JPEGImages').glob('*.jpg'))[0]
+    image.chmod(0)
+    prefix = _without_root_file_access(image)
+    if prefix is None:
+        pytest.skip('cannot drop root file access here (no setpriv)')
+    proc = subprocess.run(
+        [*prefix, sys.executable, 'tools/train.py', ROW, '--work-dir',
+         str(tmp_path / 'wd'), '--cfg-options', *TINY_MODEL,
+         *data_root_options(voc_copy, ('train', 'val')), *FAST,
+         'train_dataloader.batch_size=24'], cwd=REPO, capture_output=True,
+        text=True, timeout=300)
+    one_error_line(proc, str(image), 'permissions')
