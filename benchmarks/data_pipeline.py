@@ -26,9 +26,9 @@ import numpy as np
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from fcn_plugin.builder import load_config  # noqa: E402
+from fcn_plugin.tooling.builder import load_config  # noqa: E402
 from fcn_plugin.datasets import SampleKey  # noqa: E402
-from fcn_plugin.synthetic_data import (make_cityscapes_sample,  # noqa: E402
+from fcn_plugin.tooling.synthetic_data import (make_cityscapes_sample,  # noqa: E402
                                        make_voc_sample)
 
 ROWS = {'VOC (rows 1, 2)': 'fcn_r101_voc_321.py',

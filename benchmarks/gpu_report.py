@@ -52,9 +52,9 @@ sys.path.insert(0, osp.join(REPO, 'tests'))  # the plain-PyTorch reference
 
 from reference_fcn import ReferenceFCN, randomize_  # noqa: E402
 
-from fcn_plugin import benchmark as bm  # noqa: E402
-from fcn_plugin import train_benchmark as tb  # noqa: E402
-from fcn_plugin.builder import build_segmentor, load_config  # noqa: E402
+from fcn_plugin.tooling import benchmark as bm  # noqa: E402
+from fcn_plugin.tooling import train_benchmark as tb  # noqa: E402
+from fcn_plugin.tooling.builder import build_segmentor, load_config  # noqa: E402
 from fcn_plugin.weights import convert_fcn_state_dict  # noqa: E402
 
 REFERENCE_FPS = {'256x512': 43.32, '512x1024': 12.06, '1024x2048': 3.06}

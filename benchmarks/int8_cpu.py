@@ -27,10 +27,10 @@ sys.path.insert(0, REPO)
 
 from conftest import TINY_MODEL  # noqa: E402
 
-from fcn_plugin import benchmark as bm  # noqa: E402
-from fcn_plugin.builder import build_segmentor, load_config  # noqa: E402
+from fcn_plugin.tooling import benchmark as bm  # noqa: E402
+from fcn_plugin.tooling.builder import build_segmentor, load_config  # noqa: E402
 from fcn_plugin.deploy import int8, onnx_export  # noqa: E402
-from fcn_plugin.synthetic_data import make_voc_sample  # noqa: E402
+from fcn_plugin.tooling.synthetic_data import make_voc_sample  # noqa: E402
 
 VOC = osp.join(REPO, 'configs', 'fcn_r101_voc_321_fp32.py')
 CITYSCAPES = osp.join(REPO, 'configs', 'fcn_r101_cityscapes_256x512.py')

@@ -29,7 +29,7 @@ sys.path.insert(0, REPO)
 from conftest import TINY_MODEL  # noqa: E402
 
 from fcn_plugin.weights import load_checkpoint_file  # noqa: E402
-from fcn_plugin.synthetic_data import make_voc_sample  # noqa: E402
+from fcn_plugin.tooling.synthetic_data import make_voc_sample  # noqa: E402
 
 CONFIG = osp.join(REPO, 'configs', 'fcn_r101_voc_321_fp32.py')
 STOCK = ['train_cfg.type=IterBasedTrainLoop',

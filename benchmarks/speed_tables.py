@@ -21,9 +21,9 @@ sys.path.insert(0, osp.join(REPO, 'tests'))
 
 from reference_fcn import ReferenceFCN, randomize_  # noqa: E402
 
-from fcn_plugin import benchmark as bm  # noqa: E402
+from fcn_plugin.tooling import benchmark as bm  # noqa: E402
 from fcn_plugin.weights import convert_fcn_state_dict  # noqa: E402
-from fcn_plugin.builder import build_segmentor, load_config  # noqa
+from fcn_plugin.tooling.builder import build_segmentor, load_config  # noqa
 
 MODES = {  # name -> prepare_model / predict options
     'fp32': dict(),

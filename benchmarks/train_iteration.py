@@ -21,9 +21,9 @@ import tempfile
 
 import torch
 
-from fcn_plugin import benchmark as bm
-from fcn_plugin import train_benchmark as tb
-from fcn_plugin.builder import load_config
+from fcn_plugin.tooling import benchmark as bm
+from fcn_plugin.tooling import train_benchmark as tb
+from fcn_plugin.tooling.builder import load_config
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 ROWS = ['fcn_r101_voc_321.py', 'fcn_r101_voc_321_fp32.py',

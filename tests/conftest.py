@@ -39,13 +39,13 @@ def data_root_options(root, splits=('train', 'val', 'test')):
 
 @pytest.fixture(scope='session')
 def voc_root(tmp_path_factory):
-    from fcn_plugin.synthetic_data import make_voc_sample
+    from fcn_plugin.tooling.synthetic_data import make_voc_sample
     return make_voc_sample(str(tmp_path_factory.mktemp('voc')))
 
 
 @pytest.fixture(scope='session')
 def cityscapes_root(tmp_path_factory):
-    from fcn_plugin.synthetic_data import make_cityscapes_sample
+    from fcn_plugin.tooling.synthetic_data import make_cityscapes_sample
     return make_cityscapes_sample(str(tmp_path_factory.mktemp('cityscapes')))
 
 

@@ -41,7 +41,7 @@ def test_dynamic_shapes_match_pytorch(exported, tiny_checkpoint):
     from mmengine.config import DictAction
     from mmengine.runner import load_checkpoint
 
-    from fcn_plugin.builder import build_segmentor, load_config
+    from fcn_plugin.tooling.builder import build_segmentor, load_config
     from fcn_plugin.deploy import onnx_export
     options = {k: DictAction._parse_iterable(v)
                for k, v in (o.split('=', 1) for o in TINY_MODEL)}

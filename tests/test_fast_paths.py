@@ -1,4 +1,4 @@
-"""The training fast paths (fcn_plugin.train_benchmark.FAST_PATHS), each
+"""The training fast paths (fcn_plugin.tooling.train_benchmark.FAST_PATHS), each
 selected with --cfg-options on a real tools/train.py run: the losses match
 the plain row config's (exactly where the maths is the same, within a stated
 tolerance where kernels or the dtype change), and resume stays exact."""
@@ -10,7 +10,7 @@ import pytest
 import torch
 from conftest import REPO, TINY_MODEL, config, data_root_options, run_tool
 
-from fcn_plugin.train_benchmark import FAST_PATHS
+from fcn_plugin.tooling.train_benchmark import FAST_PATHS
 from fcn_plugin.weights import load_checkpoint_file
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ from conftest import TINY_MODEL, config, data_root_options, run_tool
 from mmengine.config import DictAction
 
 import fcn_plugin  # noqa: F401  (before mmseg's models: mmcv-lite)
-from fcn_plugin.builder import build_segmentor, load_config
+from fcn_plugin.tooling.builder import build_segmentor, load_config
 from fcn_plugin.errors import UserInputError
 from fcn_plugin.weights import load_checkpoint_file
 from mmseg.apis import MMSegInferencer, inference_model, init_model

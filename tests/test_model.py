@@ -7,7 +7,7 @@ from mmengine.registry import init_default_scope
 from reference_fcn import ReferenceFCN, randomize_
 
 import fcn_plugin  # noqa: F401
-from fcn_plugin.builder import build_segmentor, load_config
+from fcn_plugin.tooling.builder import build_segmentor, load_config
 
 ROW_CONFIGS = ['fcn_r101_voc_321.py', 'fcn_r101_voc_321_fp32.py',
                'fcn_r101_cityscapes_256x512.py',

@@ -9,7 +9,7 @@ from conftest import config, run_tool
 from mmengine.registry import init_default_scope
 
 import fcn_plugin  # noqa: F401
-from fcn_plugin.builder import load_config
+from fcn_plugin.tooling.builder import load_config
 from fcn_plugin.datasets import SampleKey
 from mmseg.registry import DATASETS
 

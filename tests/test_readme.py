@@ -10,7 +10,7 @@ import pytest
 import torch
 from conftest import REPO
 
-from fcn_plugin.builder import build_segmentor, load_config
+from fcn_plugin.tooling.builder import build_segmentor, load_config
 
 
 def python_blocks():

@@ -13,7 +13,7 @@ from mmengine.registry import PARAM_SCHEDULERS, init_default_scope
 from mmseg.registry import MODELS, TRANSFORMS
 
 import fcn_plugin  # noqa: F401
-from fcn_plugin.builder import load_config
+from fcn_plugin.tooling.builder import load_config
 
 MEAN = np.array([123.675, 116.28, 103.53])
 STD = np.array([58.395, 57.12, 57.375])

@@ -331,7 +331,7 @@ def test_second_ctrl_c_is_not_called_a_syntax_error(monkeypatch, capsys):
     import mmengine.config.config as mmengine_config
     from mmengine.config import Config
 
-    from fcn_plugin.cli import user_errors
+    from fcn_plugin.tooling.cli import user_errors
 
     def ctrl_c(*args, **kwargs):
         raise KeyboardInterrupt

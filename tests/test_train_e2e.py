@@ -24,7 +24,7 @@ def _mious(log):
 @pytest.fixture(scope='module')
 def imagenet_checkpoint(tmp_path_factory):
     """Random weights in torchvision's ImageNet ResNet-101 format."""
-    from fcn_plugin.builder import build_segmentor, load_config
+    from fcn_plugin.tooling.builder import build_segmentor, load_config
     backbone = build_segmentor(
         load_config(config('fcn_r101_voc_321.py'))).backbone
     state = dict(backbone.state_dict())

@@ -9,7 +9,7 @@ from mmseg.registry import DATASETS, TRANSFORMS
 
 import fcn_plugin  # noqa: F401
 from fcn_plugin.errors import UserInputError
-from fcn_plugin.builder import load_config
+from fcn_plugin.tooling.builder import load_config
 
 init_default_scope('mmseg')
 

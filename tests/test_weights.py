@@ -7,7 +7,7 @@ from conftest import config, run_tool
 import fcn_plugin  # noqa: F401
 from fcn_plugin.errors import UserInputError
 from fcn_plugin.weights import convert_fcn_state_dict, load_resnet_state_dict
-from fcn_plugin.builder import build_segmentor, load_config
+from fcn_plugin.tooling.builder import build_segmentor, load_config
 
 
 @pytest.fixture(scope='module')

@@ -17,7 +17,7 @@ from collections import Counter
 import numpy as np
 from mmengine.utils import ProgressBar
 
-from fcn_plugin.cli import CfgOptionsAction, load_checked_config, user_errors
+from fcn_plugin.tooling.cli import CfgOptionsAction, load_checked_config, user_errors
 
 LABEL_STEPS = ('LoadAnnotations', 'CheckedLoadAnnotations',
                'CityscapesLabelIdMap')

@@ -88,8 +88,8 @@ def save_pictures(config, checkpoint, data_root, out_dir, count):
     import mmcv
     from mmengine.config import DictAction
 
-    from fcn_plugin.builder import load_config  # before mmseg (mmcv-lite)
-    from fcn_plugin.inference import side_by_side
+    from fcn_plugin.tooling.builder import load_config  # before mmseg (mmcv-lite)
+    from fcn_plugin.tooling.inference import side_by_side
     from mmseg.apis import inference_model, init_model
     options = {k: DictAction._parse_iterable(v)
                for k, v in (o.split('=', 1) for o in SMALL_MODEL)}
@@ -116,7 +116,7 @@ def main():
     work_dir = osp.abspath(args.work_dir)
     data_root = osp.join(work_dir, 'data', 'VOC2012')
     print(f'[1/4] sample dataset in the VOC layout: {data_root}')
-    from fcn_plugin.synthetic_data import make_voc_sample
+    from fcn_plugin.tooling.synthetic_data import make_voc_sample
     make_voc_sample(osp.dirname(data_root), num_train=48, num_val=8)
 
     train_dir = osp.join(work_dir, 'train')

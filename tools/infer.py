@@ -18,10 +18,10 @@ import sys
 import cv2
 import numpy as np
 
-from fcn_plugin.cli import (CfgOptionsAction, check_device,
+from fcn_plugin.tooling.cli import (CfgOptionsAction, check_device,
                             load_checked_config, user_errors)
 from fcn_plugin.errors import UserInputError
-from fcn_plugin.inference import list_images
+from fcn_plugin.tooling.inference import list_images
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(

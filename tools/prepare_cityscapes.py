@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 from mmengine.utils import ProgressBar
 
-from fcn_plugin.cli import user_errors
+from fcn_plugin.tooling.cli import user_errors
 from fcn_plugin.datasets import cityscapes_half_resolution as half
 from fcn_plugin.errors import UserInputError
 
@@ -128,7 +128,7 @@ def split_jobs(root, split):
 
 def main(argv=None):
     args = parse_args(argv)
-    from fcn_plugin.builder import load_config
+    from fcn_plugin.tooling.builder import load_config
     scale = tuple(load_config(args.config).half_resolution)
     if not osp.isdir(args.data_root):
         raise UserInputError(

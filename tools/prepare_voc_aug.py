@@ -23,7 +23,7 @@ import numpy as np
 from mmengine.utils import track_iter_progress
 from PIL import Image
 
-from fcn_plugin.cli import mmseg_tool_path, user_errors
+from fcn_plugin.tooling.cli import mmseg_tool_path, user_errors
 from fcn_plugin.errors import UserInputError
 
 TRAINAUG_SIZE = 10582

@@ -16,7 +16,7 @@ import os.path as osp
 import runpy
 import sys
 
-from fcn_plugin.cli import (check_user_options, cpu_ddp_options,
+from fcn_plugin.tooling.cli import (check_user_options, cpu_ddp_options,
                             drop_training_options, mmseg_tool_path,
                             user_errors)
 
@@ -26,7 +26,7 @@ def main(argv):
     from mmengine.config import Config
     from mmengine.registry import RUNNERS
 
-    from fcn_plugin.builder import merge_options
+    from fcn_plugin.tooling.builder import merge_options
     check_user_options(argv)
     mmseg_test = runpy.run_path(mmseg_tool_path('test.py'))  # not its main
     sys.argv = [mmseg_test['__file__'],

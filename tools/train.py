@@ -10,7 +10,7 @@ bf16 autocast on CPU (mmseg's AmpOptimWrapper refuses to start on CPU).
 """
 import sys
 
-from fcn_plugin.cli import (amp_to_cfg_options, cpu_ddp_options,
+from fcn_plugin.tooling.cli import (amp_to_cfg_options, cpu_ddp_options,
                             run_mmseg_tool, user_errors)
 
 if __name__ == '__main__':

@@ -99,7 +99,7 @@ def compare(session, module, inputs):
 def image_files(cfg, images=None):
     """``images`` (a file or folder), or else the config's val images, or
     ``[]`` when they are not there."""
-    from ..inference import list_images
+    from ..tooling.inference import list_images
     if images:
         return list_images(images)
     from mmseg.registry import DATASETS

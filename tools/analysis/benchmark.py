@@ -20,11 +20,11 @@ import time
 
 import torch
 
-from fcn_plugin import benchmark as bm
-from fcn_plugin.cli import (CfgOptionsAction, check_device,
+from fcn_plugin.tooling import benchmark as bm
+from fcn_plugin.tooling.cli import (CfgOptionsAction, check_device,
                             load_checked_config, user_errors)
 from fcn_plugin.errors import UserInputError
-from fcn_plugin.builder import build_segmentor
+from fcn_plugin.tooling.builder import build_segmentor
 
 
 def parse_args(argv):

@@ -15,8 +15,8 @@ import sys
 import torch
 from mmengine.analysis import FlopAnalyzer, parameter_count
 
-from fcn_plugin.builder import build_segmentor
-from fcn_plugin.cli import CfgOptionsAction, load_checked_config, user_errors
+from fcn_plugin.tooling.builder import build_segmentor
+from fcn_plugin.tooling.cli import CfgOptionsAction, load_checked_config, user_errors
 from fcn_plugin.errors import UserInputError
 
 

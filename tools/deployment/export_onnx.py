@@ -14,7 +14,7 @@ import argparse
 import sys
 
 
-from fcn_plugin.cli import CfgOptionsAction, load_checked_config, user_errors
+from fcn_plugin.tooling.cli import CfgOptionsAction, load_checked_config, user_errors
 from fcn_plugin.errors import UserInputError
 
 MAX_RELATIVE, MIN_AGREEMENT = 1e-4, 0.9999
@@ -48,7 +48,7 @@ def main(argv=None):
     from mmengine.registry import init_default_scope
     from mmengine.runner import load_checkpoint
 
-    from fcn_plugin.builder import build_segmentor
+    from fcn_plugin.tooling.builder import build_segmentor
     from fcn_plugin.deploy import onnx_export
     cfg = load_checked_config(args.config, args.cfg_options)
     init_default_scope('mmseg')

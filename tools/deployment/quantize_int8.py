@@ -13,7 +13,7 @@ import os.path as osp
 import sys
 
 
-from fcn_plugin.cli import CfgOptionsAction, load_checked_config, user_errors
+from fcn_plugin.tooling.cli import CfgOptionsAction, load_checked_config, user_errors
 from fcn_plugin.errors import UserInputError
 
 

@@ -15,11 +15,11 @@ import sys
 
 import torch
 
-from fcn_plugin.cli import user_errors
+from fcn_plugin.tooling.cli import user_errors
 from fcn_plugin.errors import UserInputError
 from fcn_plugin.weights import (convert_fcn_state_dict, load_checkpoint_file,
                                 state_dict_mismatch)
-from fcn_plugin.builder import REPO_CONFIGS, build_segmentor, load_config
+from fcn_plugin.tooling.builder import REPO_CONFIGS, build_segmentor, load_config
 from fcn_plugin.models.checked_encoder_decoder import likely_cause
 
 DEFAULT_CONFIGS = {  # num_classes -> the row config the checkpoint belongs to

@@ -19,8 +19,8 @@ import inspect
 
 from mmengine.runner import Runner
 
+from ..errors import UserInputError
 from .builder import merge_options
-from .errors import UserInputError
 
 # Top-level keys that mmengine's Runner and mmseg's tools/APIs read after
 # the config is loaded; any other top-level key is a config-file variable.

@@ -13,7 +13,7 @@ import signal
 import sys
 import warnings
 
-from .errors import (INTERRUPTED, UserInputError, describe_error,
+from ..errors import (INTERRUPTED, UserInputError, describe_error,
                      interrupted)
 
 # Upstream warnings every run prints that tell a user nothing actionable:
@@ -119,7 +119,7 @@ def check_user_options(argv, training=False):
     args, _ = parser.parse_known_args(argv)
     cfg = load_checked_config(args.config, args.cfg_options)
     if training:
-        from .weights.imagenet_init import check_init_file
+        from ..weights.imagenet_init import check_init_file
         check_init_file(cfg)
 
 

@@ -6,7 +6,7 @@ import os.path as osp
 import mmcv
 import numpy as np
 
-from .errors import UserInputError
+from ..errors import UserInputError
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 

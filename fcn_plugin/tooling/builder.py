@@ -4,7 +4,7 @@ import os.path as osp
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from .errors import UserInputError
+from ..errors import UserInputError
 
 REPO_CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                         'configs')

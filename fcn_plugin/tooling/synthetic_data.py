@@ -12,7 +12,7 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from .datasets.transforms.cityscapes_label_id_map import LABEL_ID_TO_TRAIN_ID
+from ..datasets.transforms.cityscapes_label_id_map import LABEL_ID_TO_TRAIN_ID
 
 # One distinct colour (BGR) per drawn class.
 _COLOURS = [(40, 40, 200), (40, 200, 40), (200, 40, 40), (40, 200, 200),
