@@ -6,8 +6,9 @@ from mmengine.registry import init_default_scope
 
 from ..errors import UserInputError
 
-REPO_CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                        'configs')
+# the checkout: fcn_plugin/tooling/ is two folders below it
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+REPO_CONFIGS = osp.join(REPO, 'configs')
 
 
 def load_config(path, cfg_options=None):

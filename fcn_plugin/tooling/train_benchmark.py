@@ -22,9 +22,8 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from . import benchmark as bm
-from .builder import build_segmentor, merge_options
+from .builder import REPO, build_segmentor, merge_options
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # name -> (--cfg-options, what it changes)
 FAST_PATHS = {
     'channels_last': ({'model.channels_last': True},
