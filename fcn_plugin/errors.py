@@ -65,13 +65,37 @@ def _last_line(text):
     return last[len(_PREFIX):] if last.startswith(_PREFIX) else last
 
 
+INTERRUPTED = ('interrupted (Ctrl-C): stopped at once (a training continues '
+               'from its last saved checkpoint with --resume)')
+
+
+def interrupted(exc):
+    """Whether ``exc`` is, or was raised while handling, a Ctrl-C.
+
+    A second Ctrl-C (the first one only asks :class:`PreemptionHook` to
+    checkpoint) can land anywhere, e.g. inside mmengine's config formatting,
+    which turns any exception into "Failed to format the config file, please
+    check the syntax of: <the whole config>": a false syntax error.
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def describe_error(exc):
     """The one line a user should see for ``exc``, or ``None`` for a bug.
 
     Also reads the exceptions torch's DataLoader re-raises from a worker,
-    whose message is the worker's whole traceback.
+    whose message is the worker's whole traceback, and names a Ctrl-C
+    whatever it was turned into (:func:`interrupted`).
     """
     text = str(exc)
+    if interrupted(exc):
+        return INTERRUPTED
     if isinstance(exc, UserInputError) or _PREFIX.strip(': ') in text:
         return _last_line(text)
     if isinstance(exc, OSError) and exc.errno in _OS_HINTS and (
@@ -100,34 +124,13 @@ def describe_error(exc):
     return None
 
 
-INTERRUPTED = ('interrupted (Ctrl-C): stopped at once (a training continues '
-               'from its last saved checkpoint with --resume)')
-
-
-def interrupted(exc):
-    """Whether ``exc`` is, or was raised while handling, a Ctrl-C.
-
-    A second Ctrl-C (the first one only asks :class:`PreemptionHook` to
-    checkpoint) can land anywhere, e.g. inside mmengine's config formatting,
-    which turns any exception into "Failed to format the config file, please
-    check the syntax of: <the whole config>": a false syntax error.
-    """
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
-            return True
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return False
-
-
 def exit_on_uncaught_user_errors():
     """Make an uncaught user error print one ``error:`` line (exit code 1)
     instead of a traceback; other exceptions are shown as usual."""
     previous = sys.excepthook
 
     def hook(kind, exc, tb):
-        line = INTERRUPTED if interrupted(exc) else describe_error(exc)
+        line = describe_error(exc)
         if line is None or os.environ.get('FCN_PLUGIN_DEBUG'):
             return previous(kind, exc, tb)
         print(f'error: {line}', file=sys.stderr)

@@ -13,8 +13,7 @@ import signal
 import sys
 import warnings
 
-from ..errors import (INTERRUPTED, UserInputError, describe_error,
-                     interrupted)
+from ..errors import UserInputError, describe_error, interrupted
 
 # Upstream warnings every run prints that tell a user nothing actionable:
 # mmseg builds its loss through its own deprecated helper, its
@@ -53,12 +52,11 @@ def user_errors():
     try:
         yield
     except (Exception, KeyboardInterrupt) as exc:  # classified just below
-        stopped = interrupted(exc)
-        line = INTERRUPTED if stopped else describe_error(exc)
+        line = describe_error(exc)
         if line is None or os.environ.get('FCN_PLUGIN_DEBUG'):
             raise
         print(f'error: {line}', file=sys.stderr)
-        sys.exit(128 + signal.SIGINT if stopped else 1)
+        sys.exit(128 + signal.SIGINT if interrupted(exc) else 1)
 
 
 class CfgOptionsAction(argparse.Action):
