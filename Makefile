@@ -2,6 +2,8 @@
 #   make install                 .venv, python3, torch 2.13.0, mmcv-lite (no compiler)
 #   make install MMCV=full       full mmcv 2.1.0 (compiled ops) instead of mmcv-lite
 #   make install MMCV=none       keep whatever mmcv the environment already has
+#   make install STACK=onedl     the maintained fork (onedl-mmengine, -mmcv without
+#                                ops, -mmsegmentation, -mmpretrain) instead of upstream
 #   make test PYTHON=python3.12 TORCH_VERSION=2.11.0 VENV=.venv-py312
 #                                another Python / torch (any of README's table)
 #   make test-quick              the fast tests + one train / resume / test run
@@ -13,17 +15,21 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 TORCH_VERSION ?= 2.13.0
 MMCV ?= lite
+STACK ?= openmmlab
 WHEELHOUSE ?= wheelhouse
 # test processes; each test file runs whole in one (its fixtures built once)
 TEST_JOBS ?= 2
 PYTEST := $(PY) -m pytest -v -n $(TEST_JOBS) --dist loadfile --durations=15
 # bash's time: wall time and the CPU time of everything the command ran
 took = TIMEFORMAT='$(1) took %0R s wall, %0U s user + %0S s sys CPU'; time
-STAMP := $(VENV)/.fcn_plugin-installed-$(MMCV)
+STAMP := $(VENV)/.fcn_plugin-installed-$(STACK)-$(MMCV)
 # torch 2.1 and 2.2 were built against numpy 1 (newer opencv would pull 2)
 NUMPY_PIN := $(if $(filter 2.1 2.1.% 2.2 2.2.%,$(TORCH_VERSION)),numpy<2)
 COMMA := ,
-EXTRAS := $(if $(filter none,$(MMCV)),tests,$(MMCV)$(COMMA)tests)
+EXTRAS := $(if $(filter onedl,$(STACK)),onedl$(COMMA)tests,openmmlab$(COMMA)$(if $(filter none,$(MMCV)),,$(MMCV)$(COMMA))tests)
+# onedl-mmcv 2.3.6 compiles its ops only when torch imports in its build
+# environment: pip's isolated build has none, so no ops, no compiler
+ONEDL_MMCV := onedl-mmcv==2.3.6
 # setuptools' 9-line editable-install notice tells a user nothing
 QUIET_PIP := PYTHONWARNINGS=ignore $(PY) -m pip install -q
 
@@ -39,11 +45,17 @@ $(STAMP): setup.cfg pyproject.toml
 	@$(call took,install) { set -e; \
 	case "$(MMCV)" in lite|full|none) ;; \
 	  *) echo "MMCV must be lite, full or none (got '$(MMCV)')"; exit 1;; esac; \
+	case "$(STACK)" in openmmlab) ;; onedl) test "$(MMCV)" = lite || { \
+	  echo "STACK=onedl builds onedl-mmcv without ops: leave MMCV=lite"; exit 1; };; \
+	  *) echo "STACK must be openmmlab or onedl (got '$(STACK)')"; exit 1;; esac; \
 	test -x $(PY) || $(PYTHON) -m venv $(VENV); \
-	echo "installing into $(VENV): $$($(PY) --version), torch==$(TORCH_VERSION) $(NUMPY_PIN), MMCV=$(MMCV)"; \
+	echo "installing into $(VENV): $$($(PY) --version), torch==$(TORCH_VERSION) $(NUMPY_PIN), STACK=$(STACK), MMCV=$(MMCV)"; \
 	$(QUIET_PIP) --upgrade pip "setuptools<81" wheel; \
 	$(QUIET_PIP) torch==$(TORCH_VERSION) $(if $(NUMPY_PIN),"$(NUMPY_PIN)"); \
-	if [ "$(MMCV)" = lite ]; then \
+	if [ "$(STACK)" = onedl ]; then \
+	  $(PY) -m pip uninstall -q -y mmcv mmcv-lite mmengine mmsegmentation mmpretrain 2>/dev/null || true; \
+	  MMCV_WITH_OPS=0 $(QUIET_PIP) $(ONEDL_MMCV) torch==$(TORCH_VERSION); \
+	elif [ "$(MMCV)" = lite ]; then \
 	  $(PY) -m pip uninstall -q -y mmcv 2>/dev/null || true; \
 	elif [ "$(MMCV)" = full ]; then \
 	  $(PY) -m pip uninstall -q -y mmcv-lite 2>/dev/null || true; \
@@ -57,7 +69,7 @@ $(STAMP): setup.cfg pyproject.toml
 	$(INSTALLED); }
 
 # the check, stamp and time every install path ends with
-INSTALLED = $(PY) -c "import sys, numpy, torch, fcn_plugin, mmseg.models; from fcn_plugin.mmcv_ext_fallback import describe_mmcv; print(f'fcn_plugin install OK: Python {sys.version.split()[0]}, torch {torch.__version__}, numpy {numpy.__version__},', describe_mmcv())"; \
+INSTALLED = $(PY) -c "import sys, numpy, torch, fcn_plugin, mmseg, mmengine, mmseg.models; from fcn_plugin.mmcv_ext_fallback import describe_mmcv; print(f'fcn_plugin install OK: Python {sys.version.split()[0]}, torch {torch.__version__}, numpy {numpy.__version__}, mmengine {mmengine.__version__}, mmseg {mmseg.__version__},', describe_mmcv())"; \
 	rm -f $(VENV)/.fcn_plugin-installed-*; touch $(STAMP)
 
 # Every wheel the plugin and its dependencies need, for $(PYTHON)'s version
@@ -70,7 +82,7 @@ wheelhouse:
 	torch=$(if $(filter none,$(TORCH_VERSION)),torch,torch==$(TORCH_VERSION)); \
 	PYTHONWARNINGS=ignore $$pip install -q --upgrade pip; \
 	PYTHONWARNINGS=ignore $$pip install -q --dry-run --ignore-installed --report $$tmp/report.json \
-	  ".[lite,tests]" "$$torch" $(if $(NUMPY_PIN),"$(NUMPY_PIN)") "setuptools<81" wheel; \
+	  ".[openmmlab,lite,tests]" "$$torch" $(if $(NUMPY_PIN),"$(NUMPY_PIN)") "setuptools<81" wheel; \
 	$$tmp/venv/bin/python -c "import json, sys; skip = sys.argv[2] == 'none'; \
 	  names = [(i['metadata']['name'], i['metadata']['version']) for i in json.load(open(sys.argv[1]))['install']]; \
 	  print('\n'.join(f'{n}=={v}' for n, v in names if n.lower().replace('-', '_') != 'fcn_plugin' and not (skip and (n == 'torch' or n == 'triton' or n.startswith(('nvidia-', 'cuda-'))))))" \
@@ -88,7 +100,7 @@ install-offline:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV); \
 	$(OFFLINE_PIP) --upgrade "setuptools<81" wheel; \
 	$(PY) -c "import torch" 2>/dev/null || $(OFFLINE_PIP) torch; \
-	$(OFFLINE_PIP) -e ".[lite,tests]"; \
+	$(OFFLINE_PIP) -e ".[openmmlab,lite,tests]"; \
 	$(INSTALLED); }
 
 test: install

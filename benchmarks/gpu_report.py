@@ -34,6 +34,7 @@ skipped (and says why). Without a GPU it measures the CPU.
 """
 import argparse
 import json
+import math
 import os
 import os.path as osp
 import platform
@@ -72,10 +73,11 @@ SPEED_MODES = {  # name -> (autocast dtype, channels_last, fuse_bn, compile)
     'bf16 autocast': (BF16, False, False, False),
     'channels_last': (None, True, False, False),
     'fused BN': (None, False, True, False),
-    'compile': (None, False, False, True),
     'fp16 + channels_last': (F16, True, False, False),
     'bf16 + channels_last': (BF16, True, False, False),
     'fp16 + channels_last + fused BN': (F16, True, True, False),
+    # compiled last: each compiles first (about a minute on a GPU)
+    'compile': (None, False, False, True),
     'compile + fp16 + channels_last': (F16, True, False, True),
 }
 # each part's share of the budget (what a part leaves passes to the next)
@@ -184,6 +186,10 @@ def environment(result, device, smoke):
     if torch.device(device).type == 'cuda':
         result['cuda'] = torch.version.cuda
         result['cudnn'] = torch.backends.cudnn.version()
+        # PyTorch's defaults: "fp32" convolutions run TF32 on tensor cores
+        # (cuDNN), matmuls true fp32; the reference's 2080 Ti has no TF32
+        result['tf32 convolutions'] = torch.backends.cudnn.allow_tf32
+        result['tf32 matmuls'] = torch.backends.cuda.matmul.allow_tf32
         try:
             result['driver'] = subprocess.run(
                 ['nvidia-smi', '--query-gpu=driver_version',
@@ -194,10 +200,22 @@ def environment(result, device, smoke):
     result['mode'] = 'smoke (tiny sizes, not figures)' if smoke else 'full'
 
 
+def timed_if_cheap(report, items, estimate, forward, x, amp=False):
+    """Seconds per forward of ``forward`` at ``x``'s size, timed there
+    (one untimed forward, one timed) when ``estimate`` says that costs under
+    a tenth of an item's share of the time left; else ``None``. The pixel
+    scaling over-estimates where a small input leaves a GPU idle (256x512
+    at batch 1 is bound by kernel launches on an H200)."""
+    if 2 * estimate < report.left() / max(items, 1) / 10:
+        return bm.seconds_per_forward(forward, x, amp)
+    return None
+
+
 def plan(report, items, per_iter, warmup, iters, repeat, fixed=0.0):
     """The largest ``(warmup, iters, repeat)`` <= the protocol that fits in
-    1 / ``items`` of the part's time left, or ``None``."""
-    allowed = report.left() / max(items, 1) - fixed
+    1 / ``items`` of the part's time left once the one-off cost ``fixed``
+    (compiling, generating data) is paid, or ``None``."""
+    allowed = (report.left() - fixed) / max(items, 1)
     per_iter = max(per_iter, 1e-4)  # a probe too fast to time
     for r in range(repeat, 0, -1):
         for w in sorted({warmup, min(warmup, 3), min(warmup, 1)},
@@ -211,7 +229,7 @@ def plan(report, items, per_iter, warmup, iters, repeat, fixed=0.0):
 def models():
     """The plugin model (Cityscapes row, 19 classes) and the plain-PyTorch
     reference FCN, with the same weights."""
-    cfg = load_config(osp.join(REPO, 'configs', ROWS[2]))
+    cfg = load_config(osp.join(REPO, 'configs', 'fcn', ROWS[2]))
     plugin = build_segmentor(cfg)
     reference = randomize_(ReferenceFCN(19), seed=0).eval()
     plugin.load_state_dict(convert_fcn_state_dict(reference.state_dict())[0])
@@ -222,15 +240,19 @@ def reference_table(result, report, device, sizes, protocol, plugin,
                     reference):
     ref = bm.prepare_model(reference, device)
     ours = bm.prepare_model(plugin, device)
-    h0, w0 = sizes[0]
-    probe = bm.seconds_per_forward(ours, bm.make_input(sizes[0], 1, device))
-    # a forward's time scales with the pixels
-    report.data['forward_s_per_megapixel'] = per_mpx = probe / (h0 * w0 / 1e6)
-    report.data['forward_s'] = {f'{h}x{w}': per_mpx * h * w / 1e6
-                                for h, w in sizes}
+    report.data['forward_s'] = {}
     for index, (h, w) in enumerate(sizes):
         x = bm.make_input((h, w), 1, device)
-        per_iter = 2 * report.data['forward_s'][f'{h}x{w}']  # both models
+        if index == 0:  # the smallest, timed; the others scaled from it
+            per_forward = bm.seconds_per_forward(ours, x)
+            per_mpx = report.data['forward_s_per_megapixel'] = \
+                per_forward / (h * w / 1e6)
+        else:  # by pixels, where the device is busy
+            scaled = per_mpx * h * w / 1e6
+            per_forward = timed_if_cheap(report, len(sizes) - index, scaled,
+                                         ours, x) or scaled
+        report.data['forward_s'][f'{h}x{w}'] = per_forward
+        per_iter = 2 * per_forward  # both models
         chosen = plan(report, len(sizes) - index, per_iter, *protocol)
         if chosen is None:
             report.skip(f'reference table {h}x{w}', 'does not fit the budget')
@@ -282,27 +304,36 @@ def speed_modes(result, report, device, sizes, protocol, plugin, smoke):
             if expected is None and name != 'fp32':
                 report.skip(what, 'no fp32 base at this size')
                 continue
-            fixed = 90.0 if compiled else 0.0  # compiling, in the warm-up
-            # the fp32 forward of the reference table, scaled by pixels
-            guess = report.data.get('forward_s_per_megapixel', 0) * h * w / 1e6
+            fixed = 60.0 if compiled else 0.0  # compiling, in the warm-up
+            # the fp32 forward of the reference table (at this size, or
+            # scaled by pixels)
+            guess = report.data.get('forward_s', {}).get(f'{h}x{w}') or \
+                report.data.get('forward_s_per_megapixel', 0) * h * w / 1e6
             if plan(report, todo + 1, guess, 1, 1, 1,
                     fixed=fixed + guess / 8) is None:
                 report.skip(what, 'does not fit the budget')
                 continue
             forward = bm.prepare_model(plugin, device, channels_last,
                                        fuse_bn, compiled)
+            xm = x.contiguous(memory_format=torch.channels_last) \
+                if channels_last else x
             # a mode's cost is unknown (bf16 on a CPU without it: ~27x
-            # fp32): time one forward at 1/16 of the pixels first
-            small = bm.make_input((max(h // 4, 32), max(w // 4, 32)), 1,
-                                  device, channels_last)
-            per_iter = bm.seconds_per_forward(forward, small, dtype or False) \
-                * h * w / (small.shape[2] * small.shape[3])
+            # fp32): one forward at this size where fp32's is cheap or the
+            # mode compiles (another shape would compile twice, the second
+            # time for dynamic shapes); else at 1/16 of the pixels, scaled
+            per_iter = bm.seconds_per_forward(forward, xm, dtype or False) \
+                if compiled else timed_if_cheap(report, todo + 1, guess,
+                                                forward, xm, dtype or False)
+            if per_iter is None:
+                small = bm.make_input((max(h // 4, 32), max(w // 4, 32)), 1,
+                                      device, channels_last)
+                per_iter = bm.seconds_per_forward(
+                    forward, small, dtype or False) * h * w / (
+                    small.shape[2] * small.shape[3])
             chosen = plan(report, todo + 1, per_iter, *protocol)
             if chosen is None:
                 report.skip(what, f'a forward takes ~{per_iter:.1f} s')
                 continue
-            xm = x.contiguous(memory_format=torch.channels_last) \
-                if channels_last else x
             warmup, iters, repeat = chosen
             fps = max(bm.time_fps(forward, xm, warmup, iters, dtype or False)
                       for _ in range(repeat))
@@ -333,18 +364,27 @@ def matmul_peak(device, n, dtype):
     return 2 * n ** 3 * reps / (time.perf_counter() - start) / 1e12
 
 
-def throughput(result, report, device, size, plugin, smoke):
+def throughput(result, report, device, size, choose_at, plugin, smoke):
     cuda = torch.device(device).type == 'cuda'
     n = 8192 if cuda else 256 if smoke else 1024
-    peaks = {dtype: matmul_peak(device, n, dtype) for dtype in (BF16, F32)}
+    peaks = {BF16: matmul_peak(device, n, BF16)}
+    # "fp32" convolutions run TF32 where PyTorch allows it: their peak too
+    tf32 = torch.backends.cudnn.allow_tf32 if cuda else None
+    with bm.tf32(tf32):
+        peaks[F32] = matmul_peak(device, n, F32)
     result['bf16 matmul peak TFLOP/s'] = peaks[BF16]
     result['fp32 matmul peak TFLOP/s'] = peaks[F32]
+    result['fp32 peak measured with TF32'] = bool(tf32)
+    # the mode is chosen where the device is busy (1024x2048 is the pixels
+    # of 16 images of 256x512); a compiled one would compile at every batch
     modes = report.data['parts'].get('speed_modes', {}).get('rows', [])
     good = [r for r in modes if r['argmax agreement %'] >= 99.5
-            and r['input'] == f'{size[0]}x{size[1]}']
+            and r['input'] == choose_at and not SPEED_MODES[r['mode']][3]]
     best = max(good, key=lambda r: r['FPS'])['mode'] if good else 'fp32'
     dtype, channels_last, fuse_bn, compiled = SPEED_MODES[best]
     result['mode'] = best
+    result['mode chosen'] = (f'the fastest at {choose_at} with >= 99.5 % '
+                             'argmax agreement, not compiled')
     peak = peaks[BF16 if dtype else F32]  # of the mode's compute dtype
     forward = bm.prepare_model(plugin, device, channels_last, fuse_bn,
                                compiled)
@@ -377,7 +417,7 @@ def throughput(result, report, device, size, plugin, smoke):
 
 
 def row_config(name, smoke, fast_paths=()):
-    cfg = load_config(osp.join(REPO, 'configs', name),
+    cfg = load_config(osp.join(REPO, 'configs', 'fcn', name),
                       TINY if smoke else None)
     if cfg.optim_wrapper.type == 'MixedPrecisionOptimWrapper':
         cfg.optim_wrapper.cpu_dtype = 'float32'  # bf16 only as a fast path
@@ -403,10 +443,16 @@ def training(result, report, device, smoke, batch, tmp, fast_paths=()):
                 batch * cfg.crop_size[0] * cfg.crop_size[1] / 1e6)
             probe = report.data.get('iteration_s', {}).get(name) or estimate
             generate = 60 if data == 'loader' and not roots else 5
-            chosen = plan(report, 1, probe, warmup, iters, 1, fixed=generate)
+            # through the loader, the warm-up uses up the batches its
+            # workers queued ahead (2 per worker): a GPU step is faster
+            # than they are made
+            drain = 2 * os.cpu_count() if cuda and data == 'loader' else 0
+            chosen = plan(report, 1, probe, warmup + drain, iters, 1,
+                          fixed=generate)
             if chosen is None:
                 report.skip(what, f'an iteration takes ~{probe:.0f} s')
                 continue
+            alone = None
             if data == 'loader':
                 kind = 'voc' if 'voc' in name else 'cityscapes'
                 if kind not in roots:
@@ -414,9 +460,11 @@ def training(result, report, device, smoke, batch, tmp, fast_paths=()):
                         name, osp.join(tmp, kind), num_train=8 if smoke
                         else 64, cityscapes_size=(256, 512) if smoke
                         else (1024, 2048))
-                source = tb.loader_batches(row_config(name, smoke,
-                                                      fast_paths), batch,
-                                           roots[kind])
+                loader = tb.build_loader(row_config(name, smoke, fast_paths),
+                                         batch, roots[kind])
+                source = tb.forever(loader)
+                alone = tb.loader_rate(source, 2 * tb.prefetch_depth(loader)
+                                       + 2)
             else:
                 source = tb.synthetic_batches(cfg, batch)
             print(f'  timing {what}', flush=True)
@@ -429,19 +477,38 @@ def training(result, report, device, smoke, batch, tmp, fast_paths=()):
                 'config': name, 'fast paths': ', '.join(fast_paths) or '-',
                 'wrapper': wrapper, 'data': data, 'batch': batch,
                 'iterations/s': 1 / seconds, 'images/s': batch / seconds,
-                'peak MiB': peak,
+                'loader alone batches/s': alone, 'peak MiB': peak,
                 'protocol': f'{chosen[1]} after {chosen[0]} warm-up',
                 'verdict': ''})
             report.save()
         if len(rates) == 2:
-            ratio = rates['loader'] / rates['synthetic']
-            result['rows'][-1]['verdict'] = (
-                f'{"INPUT-BOUND" if ratio < 0.9 else "not input-bound"} '
-                f'(loader {100 * ratio:.0f} % of synthetic)')
-        if cuda and not fast_paths and not smoke and report.left() > 120:
-            result.setdefault('largest batch', {})[name] = tb.largest_batch(
-                lambda: row_config(name, smoke), device)
+            result['rows'][-1]['verdict'] = tb.verdict(
+                rates['synthetic'], rates['loader'],
+                result['rows'][-1]['loader alone batches/s'])
+        if cuda and not fast_paths and not smoke:
+            largest_batch(result, report, device, name, batch,
+                          len(ROWS) - ROWS.index(name))
         report.save()
+
+
+def largest_batch(result, report, device, name, batch, rows_left,
+                  limit=512):
+    """The largest batch (doubling from ``batch`` to ``limit``) whose
+    training iteration of row ``name`` fits on the GPU, if its cost (an
+    iteration at each batch and a model build, ~2 s, for each) fits
+    1 / ``rows_left`` of the time left."""
+    per_image = report.data.get('iteration_s', {}).get(name, 0) / batch
+    batches = [batch * 2 ** i
+               for i in range(int(math.log2(limit / batch)) + 1)]
+    cost = sum(2 + b * per_image for b in batches)
+    if not per_image or cost > report.left() / rows_left:
+        report.skip(f'largest batch of {name}', f'~{cost:.0f} s does not '
+                    'fit the budget')
+        return
+    fits = tb.largest_batch(lambda: row_config(name, False), device,
+                            start=batch, limit=limit)
+    result.setdefault('largest batch', {})[name] = \
+        f'>= {fits}' if fits == limit else fits
 
 
 def main():
@@ -454,9 +521,10 @@ def main():
         [(256, 512), (512, 1024), (1024, 2048)]
     mode_sizes = sizes[:1] if args.smoke else [sizes[0], sizes[2]]
     protocol = (1, 2, 1) if args.smoke else (10, 300, 3)
-    fast = [p for p in tb.FAST_PATHS
-            if (p != 'bf16' or (cuda and torch.cuda.is_bf16_supported()))
-            and (p != 'compile' or (cuda and not args.smoke))]
+    # torch.compile is timed for inference (speed_modes): compiling each
+    # row's train_step, backward included, takes minutes apiece
+    fast = [p for p in tb.FAST_PATHS if p != 'compile' and
+            (p != 'bf16' or (cuda and torch.cuda.is_bf16_supported()))]
     tmp = tempfile.mkdtemp(prefix='gpu_report_')
     try:
         report.part('environment', environment, device, args.smoke)
@@ -468,10 +536,13 @@ def main():
         report.part('speed_modes', speed_modes, report, device, mode_sizes,
                     protocol, tiny, args.smoke)
         report.part('throughput', throughput, report, device, mode_sizes[0],
-                    tiny, args.smoke)
+                    '{}x{}'.format(*mode_sizes[-1]), tiny, args.smoke)
         batch = 2 if args.smoke else 8
         report.part('training', training, report, device, args.smoke, batch,
                     tmp)
+        report.skip('compile (training fast path)', 'compiling each row\'s '
+                    'train_step takes minutes; its inference speed-up is '
+                    'in speed_modes, its losses are tested on CPU')
         report.part('fast_paths', training, report, device, args.smoke,
                     batch, tmp, fast)
     finally:

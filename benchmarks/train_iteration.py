@@ -9,9 +9,11 @@ Uses the config's own model, optimizer wrapper (AMP rows: fp16 on a GPU) and
 loss via ``model.train_step``. ``synthetic``: one batch already on the
 device, reused; ``loader``: the config's real train DataLoader (one worker
 per core) over generated data in the real layout (Cityscapes at 1024x2048,
-prepared with tools/prepare_cityscapes.py). A row whose loader rate is below
-90 % of its synthetic rate is input-bound. The first ``--warmup``
-iterations are not timed; the median of the next ``--iters`` is reported.
+prepared with tools/prepare_cityscapes.py). A row is input-bound when its
+rate through the loader, or the loader's own rate, is below 90 % of its
+synthetic rate. The first ``--warmup`` iterations are not timed; the mean
+of the next ``--iters`` (each the wait for its batch plus the step) is
+reported.
 Without a GPU it runs on the CPU and says so.
 """
 import argparse
@@ -53,17 +55,23 @@ def parse_args():
 
 
 def time_row(name, args, device, data, channels_last, tmp):
-    cfg = load_config(osp.join(REPO, 'configs', name))
+    """Seconds per iteration, the optimizer wrapper's name, and (loader
+    data) the DataLoader's own batches/s."""
+    cfg = load_config(osp.join(REPO, 'configs', 'fcn', name))
     if cfg.optim_wrapper.type == 'MixedPrecisionOptimWrapper' and \
             device == 'cpu':
         cfg.optim_wrapper.cpu_dtype = args.cpu_dtype
     if channels_last:
         tb.with_fast_paths(cfg, ['channels_last'])
-    source = tb.synthetic_batches(cfg, args.batch) if data == 'synthetic' \
-        else tb.loader_batches(cfg, args.batch, tb.generated_data(name, tmp))
+    if data == 'synthetic':
+        source, alone = tb.synthetic_batches(cfg, args.batch), None
+    else:
+        loader = tb.build_loader(cfg, args.batch, tb.generated_data(name, tmp))
+        source = tb.forever(loader)
+        alone = tb.loader_rate(source, 2 * tb.prefetch_depth(loader) + 2)
     seconds, _, precision = tb.time_training(cfg, device, source, args.iters,
                                              args.warmup)
-    return seconds, precision
+    return seconds, precision, alone
 
 
 def main():
@@ -73,29 +81,30 @@ def main():
         print('No GPU: these are CPU figures (R101 at batch 8 takes tens of '
               'seconds per iteration here).')
     print(f'device: {bm.device_name(device)}; torch {torch.__version__}; '
-          f'batch {args.batch}; median of {args.iters} after '
+          f'batch {args.batch}; mean of {args.iters} after '
           f'{args.warmup} warm-up\n')
     print('| config | crop | optimizer wrapper | data | channels_last | '
           's / iteration | iterations/s |')
     print('|---|---|---|---|---|---|---|')
     tmp = tempfile.mkdtemp()
     for name in args.configs:
-        crop = load_config(osp.join(REPO, 'configs', name)).crop_size
+        crop = load_config(osp.join(REPO, 'configs', 'fcn', name)).crop_size
         rates = {}
         for data in args.data:
             for layout in args.channels_last:
-                seconds, precision = time_row(name, args, device, data,
-                                              layout == 'on', tmp)
+                seconds, precision, alone = time_row(
+                    name, args, device, data, layout == 'on', tmp)
                 rates[data, layout] = 1 / seconds
+                rates['alone', layout] = alone
                 print(f'| {name} | {crop[0]}x{crop[1]} | {precision} | '
                       f'{data} | {layout} | {seconds:.3g} | '
                       f'{1 / seconds:.3g} |', flush=True)
         for layout in args.channels_last:
             if ('loader', layout) in rates and ('synthetic', layout) in rates:
-                ratio = rates['loader', layout] / rates['synthetic', layout]
-                verdict = 'INPUT-BOUND' if ratio < 0.9 else 'not input-bound'
-                print(f'  {name}, channels_last {layout}: loader at '
-                      f'{100 * ratio:.0f} % of synthetic: {verdict}')
+                verdict = tb.verdict(rates['synthetic', layout],
+                                     rates['loader', layout],
+                                     rates['alone', layout])
+                print(f'  {name}, channels_last {layout}: {verdict}')
     return 0
 
 

@@ -9,7 +9,10 @@ keeps its traceback. The tools (``cli.user_errors``) print that line as
 """
 import errno
 import os
+import re
 import sys
+
+from .mim_configs import missing_config_hint
 
 
 class UserInputError(Exception):
@@ -101,9 +104,12 @@ def describe_error(exc):
     if isinstance(exc, OSError) and exc.errno in _OS_HINTS and (
             exc.filename or exc.errno == errno.ENOSPC):
         where = f': {exc.filename}' if exc.filename else ''
-        return f'{exc.strerror}{where} ({_OS_HINTS[exc.errno]})'
+        hint = exc.errno == errno.ENOENT and missing_config_hint(exc.filename)
+        return f'{exc.strerror}{where} ({hint or _OS_HINTS[exc.errno]})'
     if isinstance(exc, FileNotFoundError):  # mmengine's name only the path
-        return _last_line(text)
+        named = re.search(r'"([^"]+)" does not exist', text)
+        hint = named and missing_config_hint(named.group(1))
+        return f'{_last_line(text)} ({hint})' if hint else _last_line(text)
     if isinstance(exc, SyntaxError):  # mmengine names the config in text
         where = f'{exc.filename}, line {exc.lineno}: ' if exc.filename else ''
         return (f'syntax error: {where}{_last_line(exc.msg or text)}. Fix '

@@ -78,28 +78,32 @@ class LiteExtFinder(importlib.abc.MetaPathFinder):
 
 
 def install():
-    """Check that some mmcv is installed; add the finder (once, at the end).
-
-    Raises:
-        ImportError: neither mmcv nor mmcv-lite is installed (says what to
-            install).
-    """
-    try:
-        import mmcv  # noqa: F401
-    except ImportError:
-        raise ImportError(
-            'fcn_plugin needs mmcv 2.1.0 and none is installed: `pip install '
-            'mmcv-lite==2.1.0` (no compiler; or `pip install -e ".[lite]"` in '
-            f'the fcn_plugin checkout), or {FULL_MMCV_HINT}.') from None
+    """Add the finder (once, at the end). That some mmcv is installed at all
+    is checked before, with the rest of the stack
+    (:func:`fcn_plugin.environment.check_environment`)."""
     if not any(isinstance(f, LiteExtFinder) for f in sys.meta_path):
         sys.meta_path.append(LiteExtFinder())
 
 
 def describe_mmcv():
-    """``'full mmcv 2.1.0 (compiled ops)'`` or ``'mmcv-lite 2.1.0 (...)'``."""
+    """``'full mmcv 2.1.0 (compiled ops)'``, ``'mmcv-lite 2.1.0 (no compiled
+    ops; ...)'``, ``'onedl-mmcv 2.3.6 (...)'``: the installed distribution."""
+    from importlib import metadata
+
     import mmcv
     import mmcv._ext as ext
+    names = [name for name in ('mmcv', 'mmcv-lite', 'onedl-mmcv')
+             if _installed(metadata, name)]
+    name = names[0] if names else 'mmcv'
     if isinstance(ext, _LiteExtModule):
-        return (f'mmcv-lite {mmcv.__version__} (no compiled ops; the FCN '
+        return (f'{name} {mmcv.__version__} (no compiled ops; the FCN '
                 'needs none)')
-    return f'full mmcv {mmcv.__version__} (compiled ops)'
+    return f'full {name} {mmcv.__version__} (compiled ops)'
+
+
+def _installed(metadata, name):
+    try:
+        metadata.version(name)
+        return True
+    except metadata.PackageNotFoundError:
+        return False

@@ -1,6 +1,9 @@
-"""Shared fixtures: synthetic datasets in the real layouts, tool runner."""
+"""Shared fixtures: synthetic datasets in the real layouts, tool runner,
+the plugin installed from its wheel."""
 import os
 import os.path as osp
+import shutil
+import subprocess
 import sys
 
 import pytest
@@ -19,7 +22,7 @@ TINY_MODEL = [
 
 
 def config(name):
-    return osp.join(REPO, 'configs', name)
+    return osp.join(REPO, 'configs', 'fcn', name)
 
 
 def run_tool(*args, check=True, timeout=900, env=None, cwd=REPO):
@@ -62,3 +65,24 @@ def tiny_checkpoint(tmp_path_factory, voc_root):
              'val_dataloader.num_workers=0',
              'val_dataloader.persistent_workers=False')
     return str(work_dir / 'iter_1.pth')
+
+
+@pytest.fixture(scope='session')
+def wheel_site(tmp_path_factory):
+    """The plugin built as a wheel from a copy of the checkout (symbolic
+    links kept, as git stores them) and installed into a folder of its own."""
+    tmp = tmp_path_factory.mktemp('wheel')
+    src = tmp / 'src'
+    shutil.copytree(REPO, src, symlinks=True, ignore=shutil.ignore_patterns(
+        '.git', '.venv*', 'work_dirs', 'wheelhouse', '.ci-*', 'build',
+        '*.egg-info', '__pycache__', 'data', 'checkpoints'))
+    pip = [sys.executable, '-m', 'pip', '-q', '--disable-pip-version-check']
+    env = dict(os.environ, PIP_CONFIG_FILE=os.devnull,
+               PYTHONWARNINGS='ignore')
+    subprocess.run([*pip, 'wheel', '--no-deps', '--no-build-isolation',
+                    '--no-index', str(src), '-w', str(tmp / 'dist')],
+                   check=True, env=env, cwd=tmp)
+    wheel, = (tmp / 'dist').glob('fcn_plugin-*.whl')
+    subprocess.run([*pip, 'install', '--no-deps', '--no-index', '--target',
+                    str(tmp / 'site'), str(wheel)], check=True, env=env)
+    return tmp / 'site'

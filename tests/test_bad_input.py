@@ -15,10 +15,11 @@ def voc_copy(tmp_path, voc_root):
     return root
 
 
-def _train(root, tmp_path, *extra, cfg='fcn_r101_voc_321_fp32.py'):
+def _train(root, tmp_path, *extra, cfg='fcn_r101_voc_321_fp32.py',
+           extra_args=()):
     return run_tool(
         'tools/train.py', config(cfg), '--work-dir', str(tmp_path / 'wd'),
-        '--cfg-options', *TINY_MODEL, f'train_dataloader.dataset.data_root={root}',
+        *extra_args, '--cfg-options', *TINY_MODEL, f'train_dataloader.dataset.data_root={root}',
         f'val_dataloader.dataset.data_root={root}', 'train_cfg.max_iters=1',
         'train_dataloader.batch_size=24', 'train_dataloader.num_workers=1',
         *extra, check=False)
@@ -121,3 +122,69 @@ def test_cfg_options_that_change_nothing_or_fail_late(tmp_path, voc_root):
         _train(voc_root, tmp_path, 'default_hooks.checkpoint.intervall=10'),
         'AtomicCheckpointHook has no option', "'intervall'",
         "did you mean 'interval'?")
+
+
+NARROW_MODEL = [  # the tiny model at half the widths: same layers, count
+    'model.backbone.base_channels=8', 'model.backbone.stem_channels=8',
+    'model.decode_head.in_channels=64']
+
+
+@pytest.fixture(scope='module')
+def narrow_checkpoint(tmp_path_factory, voc_root):
+    """1 iteration of the tiny model at half its widths (tools/train.py)."""
+    work = tmp_path_factory.mktemp('narrow')
+    run_tool('tools/train.py', config('fcn_r101_voc_321_fp32.py'),
+             '--work-dir', str(work), '--cfg-options', *TINY_MODEL,
+             *NARROW_MODEL, f'train_dataloader.dataset.data_root={voc_root}',
+             f'val_dataloader.dataset.data_root={voc_root}',
+             'train_cfg.max_iters=1', 'train_dataloader.batch_size=4',
+             'train_dataloader.num_workers=0',
+             'train_dataloader.persistent_workers=False',
+             'val_dataloader.num_workers=0',
+             'val_dataloader.persistent_workers=False')
+    return str(work / 'iter_1.pth')
+
+
+def _resume_foreign(tmp_path, voc_root, tiny_checkpoint, optimizer):
+    """--resume from a checkpoint with the tiny model's weights and the
+    given optimizer state; returns the process and the work dir."""
+    import hashlib
+
+    import torch
+    work = tmp_path / 'wd'
+    work.mkdir()
+    checkpoint = torch.load(tiny_checkpoint, weights_only=False)
+    checkpoint['optimizer'] = optimizer(checkpoint['optimizer'])
+    path = work / 'iter_1.pth'
+    torch.save(checkpoint, path)
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    proc = _train(voc_root, tmp_path, 'train_cfg.max_iters=2',
+                  'train_dataloader.batch_size=4', extra_args=['--resume'])
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in work.glob('*.pth')) == ['iter_1.pth']
+    return proc, str(path)
+
+
+def test_resume_with_another_models_optimizer_state(
+        tmp_path, voc_root, tiny_checkpoint, narrow_checkpoint):
+    import torch
+    narrow = torch.load(narrow_checkpoint, weights_only=False)['optimizer']
+    proc, path = _resume_foreign(tmp_path, voc_root, tiny_checkpoint,
+                                 lambda _: narrow)
+    _assert_one_line_error(
+        proc, f'--resume {path}: its optimizer state was saved from another '
+        'model', 'momentum_buffer', 'backbone.conv1.weight is (8, 3, 7, 7), the parameter (16, 3, 7, 7)',
+        'run without --resume', f'--cfg-options load_from={path}',
+        'another --work-dir')
+
+
+def test_resume_with_an_optimizer_state_of_other_parameter_count(
+        tmp_path, voc_root, tiny_checkpoint):
+    def one_parameter_less(optimizer):
+        group = optimizer['param_groups'][0]
+        optimizer['state'].pop(group['params'].pop(), None)
+        return optimizer
+    proc, path = _resume_foreign(tmp_path, voc_root, tiny_checkpoint,
+                                 one_parameter_less)
+    _assert_one_line_error(proc, f'--resume {path}:', 'another model',
+                           'load_from=')

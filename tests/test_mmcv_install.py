@@ -6,6 +6,7 @@ smoke MMCV=full`` on full mmcv); each checks the branch it has.
 """
 import importlib.machinery
 import subprocess
+import textwrap
 import sys
 
 import pytest
@@ -36,8 +37,13 @@ def test_mmseg_models_import_and_which_mmcv():
         assert described.startswith('full mmcv 2.1.0')
         assert ext.__spec__.origin.endswith('.so')
     else:
+        from importlib import metadata
         assert isinstance(ext, mmcv_ext_fallback._LiteExtModule)
-        assert described.startswith('mmcv-lite 2.1.0')
+        try:  # the maintained fork's, built without ops (STACK=onedl)
+            expected = f'onedl-mmcv {metadata.version("onedl-mmcv")}'
+        except metadata.PackageNotFoundError:
+            expected = 'mmcv-lite 2.1.0'
+        assert described.startswith(expected + ' (no compiled ops')
 
 
 @pytest.mark.smoke
@@ -62,9 +68,11 @@ def test_without_any_mmcv_import_says_what_to_install():
     proc = _python("import sys; sys.modules['mmcv'] = None\n"
                    'import fcn_plugin')
     assert proc.returncode == 1
-    last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith('ImportError: fcn_plugin needs mmcv 2.1.0')
-    assert 'mmcv-lite==2.1.0' in last and 'make install MMCV=full' in last
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith('error: fcn_plugin needs mmcv and none is')
+    assert 'mmcv-lite==2.1.0' in lines[0] and 'make install MMCV=full' in \
+        lines[0] and 'onedl-mmcv' in lines[0]
 
 
 def test_import_needs_no_torchvision():
@@ -101,3 +109,24 @@ def test_numpy_1_torch_beside_numpy_2_is_named_at_import(monkeypatch):
     with pytest.raises(IncompatibleEnvironmentError,
                        match=r'built against numpy 1 .*pip install "numpy<2"'):
         check_environment()
+
+
+def test_no_openmmlab_stack_is_named_at_import():
+    """A plain `pip install fcn_plugin` has no stack (it is an extra): one
+    line says which modules are missing and both ways to install one."""
+    code = textwrap.dedent("""
+        import importlib.abc, sys
+        class NotInstalled(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name.split('.')[0] in ('mmseg', 'mmengine'):
+                    raise ModuleNotFoundError(name)
+        sys.meta_path.insert(0, NotInstalled())
+        import fcn_plugin
+    """)
+    proc = _python(code)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith('error: '), proc.stderr
+    assert 'mmengine, mmseg is not installed' in lines[0]
+    assert 'fcn_plugin[openmmlab,lite]' in lines[0]
+    assert 'fcn_plugin[onedl]' in lines[0]

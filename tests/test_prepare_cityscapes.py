@@ -1,5 +1,6 @@
 """tools/prepare_cityscapes.py: the half-resolution copy is used
 automatically and gives bitwise the same samples as the originals."""
+import os.path as osp
 import shutil
 
 import numpy as np
@@ -36,7 +37,10 @@ def test_copy_layout_and_automatic_use(prepared):
     copy = root / 'half_resolution'
     assert (copy / 'leftImg8bit/train.done').exists()
     assert len(list(copy.glob('leftImg8bit/train/*/*_leftImg8bit.bmp'))) == 4
-    assert len(list(copy.glob('gtFine/val/*/*_gtFine_labelIds.png'))) == 2
+    labels = list(copy.glob('gtFine/val/*/*_gtFine_labelIds.bmp'))
+    assert len(labels) == 2 and not list(copy.rglob('*.png'))
+    with open(labels[0], 'rb') as f:
+        assert f.read(2) == b'BM'  # a real BMP file
     assert not list(copy.rglob('*.tmp*'))
     ds = _dataset(root, 'train')
     assert '/half_resolution/' in ds.get_data_info(0)['img_path']
@@ -87,6 +91,43 @@ def test_rerun_continues_and_problems_are_listed(prepared):
     assert not list((root / 'half_resolution').rglob('*.tmp*'))
     assert '/half_resolution/' not in _dataset(root, 'train').get_data_info(
         0)['img_path']  # incomplete copy: originals
+
+
+def test_copy_of_an_earlier_format_is_redone(prepared):
+    """A copy with PNG labels (made before the labels became BMP) is stale:
+    the dataset refuses it with the fix, the tool redoes it and says what
+    it removed, and the samples are again those of the originals."""
+    import json
+
+    import cv2
+
+    from fcn_plugin.errors import UserInputError
+    root, _ = prepared
+    copy = root / 'half_resolution'
+    for split in ('train', 'val'):  # what the earlier version wrote
+        for bmp in (copy / 'gtFine' / split).rglob('*_labelIds.bmp'):
+            png = str(bmp).replace('_labelIds.bmp', '_labelIds.png')
+            cv2.imwrite(png, cv2.imread(str(bmp), cv2.IMREAD_UNCHANGED))
+            bmp.unlink()
+        marker = copy / 'leftImg8bit' / f'{split}.done'
+        record = json.loads(marker.read_text())
+        marker.write_text(json.dumps(dict(record,
+                                          label='_gtFine_labelIds.png')))
+    with pytest.raises(UserInputError, match='earlier version'):
+        _dataset(root, 'train')
+    proc = run_tool('tools/prepare_cityscapes.py', str(root))
+    assert 'train: removed 4 PNG labels of the earlier format' in proc.stdout
+    assert not list(copy.rglob('*.png'))
+    copied, original = _dataset(root, 'train'), _dataset(
+        root, 'train', half_resolution_copy=False)
+    assert copied.get_data_info(0)['seg_map_path'].endswith(
+        '/half_resolution/gtFine/train/' + osp.relpath(
+            original.get_data_info(0)['seg_map_path'],
+            str(root / 'gtFine/train')).replace('.png', '.bmp'))
+    for i in range(len(original)):
+        a, b = copied[SampleKey(0, 1, i)], original[SampleKey(0, 1, i)]
+        assert torch.equal(a['data_samples'].gt_sem_seg.data,
+                           b['data_samples'].gt_sem_seg.data)
 
 
 def test_resize_of_a_half_resolution_image_is_identity():

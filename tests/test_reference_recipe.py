@@ -126,6 +126,8 @@ def test_label_resize_is_torch_nearest():
              (375, 500, 1.5), (321, 321, 0.5)]
     cases += [(int(rng.integers(100, 600)), int(rng.integers(100, 600)),
                float(rng.uniform(0.5, 1.5))) for _ in range(200)]
+    cases += [(512, 1024, float(rng.uniform(0.5, 1.5))) for _ in range(20)]
+    cases += [(511, 1023, 0.75), (1024, 2048, 1.25)]  # odd, full size
     opencv_differs = 0
     for h, w, scale in cases:
         label = rng.integers(0, 21, (h, w), dtype=np.uint8)

@@ -336,7 +336,11 @@ def test_second_ctrl_c_is_not_called_a_syntax_error(monkeypatch, capsys):
     def ctrl_c(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(mmengine_config, 'FormatCode', ctrl_c)
+    # mmengine 0.10.7 imports yapf's FormatCode with its config module, the
+    # onedl fork when it formats: the Ctrl-C lands in yapf for both
+    from yapf.yapflib import yapf_api
+    monkeypatch.setattr(yapf_api, 'FormatCode', ctrl_c)
+    monkeypatch.setattr(mmengine_config, 'FormatCode', ctrl_c, raising=False)
     cfg = Config.fromfile(ROW)
     with pytest.raises(SyntaxError, match='check the syntax'):
         cfg.pretty_text  # noqa: B018 - what a Ctrl-C there turns into
@@ -377,3 +381,23 @@ def test_permission_denied_image(tmp_path, voc_copy):
          'train_dataloader.batch_size=24'], cwd=REPO, capture_output=True,
         text=True, timeout=300)
     one_error_line(proc, str(image), 'permissions')
+
+
+def test_foreign_optimizer_state_by_shape():
+    import torch
+    from mmengine.optim import OptimWrapper
+
+    from fcn_plugin.engine.optimizer_state_check import \
+        foreign_optimizer_state
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4))
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1,
+                                           momentum=0.9))
+    model(torch.randn(2, 3)).sum().backward()
+    wrapper.step()
+    assert foreign_optimizer_state(wrapper, model) is None  # its own state
+    state = wrapper.optimizer.state[model[0].weight]
+    state['row_statistics'] = torch.ones(4, 1)  # factored: broadcasts
+    assert foreign_optimizer_state(wrapper, model) is None
+    state['momentum_buffer'] = torch.zeros(8, 3)  # another model's width
+    assert foreign_optimizer_state(wrapper, model) == (
+        '0.weight', 'momentum_buffer', (8, 3), (4, 3))

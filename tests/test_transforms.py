@@ -4,6 +4,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
+from conftest import config
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, TRANSFORMS
 
@@ -40,6 +41,37 @@ def test_random_scale_draws_uniformly_in_range():
     np.random.seed(0)
     heights = [t(_sample(h=200, w=10))['img'].shape[0] for _ in range(300)]
     assert 100 <= min(heights) < 110 and 290 < max(heights) <= 300
+
+
+@pytest.mark.parametrize('shape,crop', [
+    ((512, 1024), (256, 512)), ((1024, 2048), (256, 512)),
+    ((375, 500), (321, 321)), ((200, 150), (321, 321)),  # smaller: no crop
+    ((333, 517), (321, 321))])
+def test_random_scale_crop_is_random_scale_then_mmseg_random_crop(shape,
+                                                                  crop):
+    """The same random draws and pixels as the two transforms it fuses,
+    mmseg's own RandomCrop among them, over many seeds."""
+    fused = TRANSFORMS.build(dict(type='RandomScaleCrop',
+                                  ratio_range=(0.5, 1.5), crop_size=crop))
+    scale = TRANSFORMS.build(dict(type='RandomScale', ratio_range=(0.5, 1.5)))
+    cut = TRANSFORMS.build(dict(type='RandomCrop', crop_size=crop,
+                                cat_max_ratio=1.0))
+    rng = np.random.default_rng(shape[0])
+    img = rng.integers(0, 256, (*shape, 3), dtype=np.uint8)
+    seg = rng.integers(0, 34, shape, dtype=np.uint8)
+    for seed in range(12):
+        sample = dict(img=img, gt_seg_map=seg, seg_fields=['gt_seg_map'],
+                      img_shape=shape)
+        np.random.seed(seed)
+        a = fused(dict(sample))
+        after_a = np.random.random()
+        np.random.seed(seed)
+        b = cut(scale(dict(sample)))
+        assert np.random.random() == after_a  # as many draws
+        assert np.array_equal(a['img'], b['img'])
+        assert np.array_equal(a['gt_seg_map'], b['gt_seg_map'])
+        assert a['img_shape'] == b['img_shape'] == a['gt_seg_map'].shape
+        assert a['scale_factor'] == b['scale_factor']
 
 
 def test_pad_then_crop_matches_reference():
@@ -126,7 +158,7 @@ def test_label_steps_do_nothing_without_a_label():
 
 
 def _pipeline(cfg_name, root, key='train_dataloader'):
-    cfg = load_config(f'configs/{cfg_name}')
+    cfg = load_config(f'configs/fcn/{cfg_name}')
     ds_cfg = cfg[key].dataset
     ds_cfg.data_root = root
     return DATASETS.build(ds_cfg)
@@ -204,7 +236,7 @@ def test_cityscapes_converted_train_id_labels_work(tmp_path, cityscapes_root):
         label = cv2.imread(str(raw), cv2.IMREAD_UNCHANGED)
         cv2.imwrite(str(raw).replace('_labelIds', '_labelTrainIds'),
                     lut[label])
-    cfg = load_config('configs/fcn_r101_cityscapes_256x512.py')
+    cfg = load_config('configs/fcn/fcn_r101_cityscapes_256x512.py')
     ds_cfg = cfg.test_dataloader.dataset
     ds_cfg.data_root = str(root)
     raw_item = DATASETS.build(ds_cfg)[0]
@@ -215,3 +247,145 @@ def test_cityscapes_converted_train_id_labels_work(tmp_path, cityscapes_root):
     item = converted[0]
     assert np.array_equal(item['data_samples'].gt_sem_seg.data,
                           raw_item['data_samples'].gt_sem_seg.data)
+
+
+def _label_files(tmp_path):
+    """Label files of every kind a user may have: each Pillow mode in PNG
+    and BMP, OpenCV's BMP (the copy's labels), a gray BMP palette that is
+    not the identity, a gray PNG with a transparent value, 16-bit and
+    truncated files."""
+    import cv2
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    gray = rng.integers(0, 21, (7, 9), dtype=np.uint8)
+    gray[0, :3] = (255, 254, 128)
+    files = []
+    for mode in ('1', 'L', 'P', 'RGB', 'RGBA', 'LA', 'I;16', 'I'):
+        image = Image.fromarray(gray).convert(mode) if mode != 'I;16' else \
+            Image.fromarray(gray.astype(np.uint16) * 300)
+        for ext in ('png', 'bmp'):
+            path = tmp_path / f'{mode.replace(";", "_")}.{ext}'
+            try:
+                image.save(path)
+            except (OSError, KeyError, ValueError):
+                continue  # a mode this format cannot hold
+            files.append(path)
+    Image.fromarray(gray).convert('P').save(tmp_path / 'p4.png', bits=4)
+    inverted = Image.fromarray(gray, 'P')
+    inverted.putpalette([255 - i // 3 for i in range(768)])  # gray, reversed
+    inverted.save(tmp_path / 'gray_palette.bmp')
+    inverted.save(tmp_path / 'gray_palette.png')
+    Image.fromarray(gray).save(tmp_path / 'trns.png', transparency=3)
+    cv2.imwrite(str(tmp_path / 'cv2.bmp'), gray)  # the copy's labels
+    cv2.imwrite(str(tmp_path / 'bgr.bmp'), np.dstack([gray] * 3))
+    cv2.imwrite(str(tmp_path / 'u16.png'), gray.astype(np.uint16))
+    files += [tmp_path / n for n in (
+        'p4.png', 'gray_palette.bmp', 'gray_palette.png', 'trns.png',
+        'cv2.bmp', 'bgr.bmp', 'u16.png')]
+    (tmp_path / 'short.png').write_bytes(b'\x89PNG\r\n\x1a\n')
+    files.append(tmp_path / 'short.png')
+    return files
+
+
+def test_label_header_check_agrees_with_pillow(tmp_path):
+    """The PNG/BMP header check calls a file a class map exactly when
+    Pillow's mode says so (and is used for those); other files go to
+    Pillow."""
+    from PIL import Image
+
+    from fcn_plugin.datasets.transforms.checked_loading import (
+        CLASS_MAP_MODES, class_map_header, label_format_problem)
+    seen = set()
+    for path in _label_files(tmp_path):
+        header = class_map_header(str(path))
+        try:
+            with Image.open(path) as image:
+                pillow = image.mode in CLASS_MAP_MODES
+                seen.add((path.suffix, image.mode))
+        except OSError:
+            pillow = None
+        assert (header is not None) == bool(pillow), (path.name, pillow)
+        assert (label_format_problem(str(path)) == '') == (pillow is not
+                                                           False)
+    assert {('.png', 'L'), ('.png', 'P'), ('.bmp', 'L'), ('.bmp', 'P'),
+            ('.png', 'RGB'), ('.bmp', 'RGB'), ('.png', 'I;16')} <= seen, seen
+    # the OpenCV fast path: exactly the plain 8-bit gray maps (Pillow's
+    # 'P' from 'L' keeps the identity gray palette)
+    assert {p.name for p in _label_files(tmp_path)
+            if class_map_header(str(p)) == 'gray8'} == {
+        'L.png', 'L.bmp', 'P.bmp', 'cv2.bmp', 'trns.png'}
+
+
+@pytest.mark.parametrize('backend', ['pillow', 'cv2'])
+def test_labels_load_as_their_decoder_reads_them(tmp_path, backend):
+    """Every class-map label loads to the indices the configured decoder
+    reads (Pillow: mmseg's default), the OpenCV fast path for plain gray
+    maps included; where OpenCV, chosen, decodes a palette to colours, one
+    line names the label."""
+    import mmcv
+    from PIL import Image
+
+    from fcn_plugin.datasets.transforms import CheckedLoadAnnotations
+    from fcn_plugin.datasets.transforms.checked_loading import \
+        class_map_header
+    load = CheckedLoadAnnotations(imdecode_backend=backend)
+    fast = []
+    for path in _label_files(tmp_path):
+        if class_map_header(str(path)) is None:
+            continue
+        if backend == 'pillow':
+            with Image.open(path) as image:
+                expected = np.array(image).astype(np.uint8)
+        else:
+            expected = mmcv.imread(str(path), 'unchanged', backend='cv2')
+        results = dict(seg_map_path=str(path), seg_fields=[],
+                       reduce_zero_label=False)
+        if expected.ndim == 3:
+            with pytest.raises(UserInputError, match=f'label {path} decodes '
+                               "to 3 channels with imdecode_backend='cv2'"):
+                load(results)
+            continue
+        got = load(results)['gt_seg_map']
+        assert got.dtype == np.uint8 and got.shape == (7, 9), path.name
+        assert np.array_equal(got, expected), path.name
+        fast.append(class_map_header(str(path)) == 'gray8')
+    assert sum(fast) == 5 and len(fast) >= (9 if backend == 'pillow' else 6)
+
+
+@pytest.mark.parametrize('cfg_name,root', [
+    ('fcn_r101_cityscapes_256x512.py', 'cityscapes_root'),
+    ('fcn_r101_voc_321.py', 'voc_root')])
+def test_train_pipeline_gives_the_samples_of_its_unfused_order(
+        request, cfg_name, root):
+    """The train pipeline as configured (RandomScaleCrop; Cityscapes: the
+    label map after the crop) and as it reads step by step (RandomScale,
+    mmseg's RandomCrop; label ids mapped right after loading, as the
+    reference does): bitwise the same samples."""
+    import torch
+
+    from fcn_plugin.datasets import SampleKey
+    dataset_cfg = load_config(config(cfg_name)).train_dataloader.dataset
+    dataset_cfg.data_root = request.getfixturevalue(root)
+    unfused = []
+    for step in dataset_cfg.pipeline:
+        if step['type'] == 'RandomScaleCrop':
+            unfused += [dict(type='RandomScale',
+                             ratio_range=step['ratio_range']),
+                        dict(type='RandomCrop', crop_size=step['crop_size'],
+                             cat_max_ratio=1.0)]
+        elif step['type'] != 'CityscapesLabelIdMap':
+            unfused.append(step)
+        if step['type'] == 'CheckedLoadAnnotations' and 'cityscapes' in \
+                cfg_name:
+            unfused.append(dict(type='CityscapesLabelIdMap'))
+    assert len(unfused) == len(dataset_cfg.pipeline) + 1
+    configured = DATASETS.build(dataset_cfg)
+    dataset_cfg.pipeline = unfused
+    step_by_step = DATASETS.build(dataset_cfg)
+    for epoch in range(3):
+        for i in range(len(configured)):
+            a = configured[SampleKey(0, epoch, i)]
+            b = step_by_step[SampleKey(0, epoch, i)]
+            assert torch.equal(a['inputs'], b['inputs'])
+            assert torch.equal(a['data_samples'].gt_sem_seg.data,
+                               b['data_samples'].gt_sem_seg.data)

@@ -6,7 +6,7 @@
 The reference halves every 1024x2048 image and label to 512x1024 first;
 this does that once, with the pipeline's own transforms (``Resize``: image
 bilinear, raw label ids nearest), and stores the result inside the data root
-(``half_resolution/``: BMP images, PNG labels). Afterwards the Cityscapes
+(``half_resolution/``: BMP images and labels). Afterwards the Cityscapes
 configs read it automatically, with bitwise the same samples; the
 originals stay where they are (``half_resolution_copy=False`` uses them).
 
@@ -32,7 +32,7 @@ from fcn_plugin.datasets import cityscapes_half_resolution as half
 from fcn_plugin.errors import UserInputError
 
 CONFIG = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs',
-                  'fcn_r101_cityscapes_256x512.py')
+                  'fcn', 'fcn_r101_cityscapes_256x512.py')
 _steps = {}  # per worker process: the pipeline's loading and resize steps
 
 
@@ -99,8 +99,7 @@ def convert(job):
     results = _steps['resize'](results)  # image bilinear, label nearest
     os.makedirs(osp.dirname(img_out), exist_ok=True)
     os.makedirs(osp.dirname(label_out), exist_ok=True)
-    _atomic_imwrite(label_out, results['gt_seg_map'],
-                    (cv2.IMWRITE_PNG_COMPRESSION, 1))
+    _atomic_imwrite(label_out, results['gt_seg_map'])  # 8-bit BMP
     _atomic_imwrite(img_out, results['img'])  # BMP: stored as is
     return None
 
@@ -122,8 +121,20 @@ def split_jobs(root, split):
                      osp.join(root, half.COPY_DIR, 'leftImg8bit',
                               stem + half.IMG_SUFFIX),
                      osp.join(root, half.COPY_DIR, 'gtFine',
-                              stem + half.LABEL_SUFFIX)))
+                              stem + half.COPY_LABEL_SUFFIX)))
     return jobs
+
+
+def _remove_earlier_format(root, split):
+    """Delete the PNG labels an earlier version wrote into the copy (its
+    own derived files; the originals are never touched), saying so."""
+    old = glob.glob(osp.join(root, half.COPY_DIR, 'gtFine', split, '*',
+                             '*' + half.LABEL_SUFFIX))
+    for path in old:
+        os.remove(path)
+    if old:
+        print(f'{split}: removed {len(old)} PNG labels of the earlier format '
+              f'from {osp.join(root, half.COPY_DIR, "gtFine", split)}')
 
 
 def main(argv=None):
@@ -144,9 +155,11 @@ def main(argv=None):
             print(f'{split}: already complete ({marker})')
             continue
         if state == 'stale':
-            print(f'{split}: the copy is older than the originals; '
-                  'redoing the files whose originals changed')
+            print(f'{split}: the copy is older than the originals or was '
+                  'made in an earlier format; redoing the files whose '
+                  'originals changed, and every file of another format')
             os.remove(marker)
+            _remove_earlier_format(args.data_root, split)
         jobs = split_jobs(args.data_root, split)
         print(f'{split}: {len(jobs)} images -> {scale[1]}x{scale[0]} (HxW) '
               f'({args.workers} processes)')
@@ -167,7 +180,8 @@ def main(argv=None):
             json.dump(dict(samples=len(jobs), scale=list(scale),
                            originals=half.originals_fingerprint(
                                args.data_root, prefix),
-                           image=half.IMG_SUFFIX, label=half.LABEL_SUFFIX),
+                           image=half.IMG_SUFFIX,
+                           label=half.COPY_LABEL_SUFFIX),
                       f)
         os.replace(marker + '.tmp', marker)
         print(f'{split}: done; the Cityscapes configs now read '

@@ -58,7 +58,8 @@ class CityscapesLabelIdDataset(SeededSamplesMixin, CheckedFileListMixin,
                 f'{type(self).__name__}: the half-resolution copy of '
                 f'{osp.join(data_root, prefix["img_path"])} is stale: '
                 'originals were added, removed or changed after '
-                'tools/prepare_cityscapes.py made it. Run it again '
+                'tools/prepare_cityscapes.py made it, or an earlier version '
+                'made it in another format. Run it again '
                 f'(python tools/prepare_cityscapes.py {data_root}), or read '
                 'the originals: --cfg-options '
                 'train_dataloader.dataset.half_resolution_copy=False '
@@ -67,6 +68,7 @@ class CityscapesLabelIdDataset(SeededSamplesMixin, CheckedFileListMixin,
             kwargs['data_prefix'] = {k: half.copy_prefix(v)
                                      for k, v in prefix.items()}
             kwargs['img_suffix'] = half.IMG_SUFFIX
+            seg_map_suffix = half.COPY_LABEL_SUFFIX
             print_log(
                 f'{type(self).__name__}: reading the half-resolution copy '
                 f'{osp.join(data_root, kwargs["data_prefix"]["img_path"])} '

@@ -20,9 +20,9 @@ from ..errors import UserInputError
 class _PositionedIterator:
     """Endless iterator over a DataLoader that can start anywhere.
 
-    ``seek(n)`` places it at the start of training iteration ``n``; the next
-    ``n`` calls (mmengine's own "advance" loop) return ``None`` and load
-    nothing.
+    ``seek(n)`` places it at the start of training iteration ``n``; then
+    mmengine's own advance, ``n`` calls of ``next`` (mmengine 0.10.7) or
+    ``skip_iter(n)`` (the onedl fork), returns ``None`` and loads nothing.
     """
 
     def __init__(self, dataloader):
@@ -40,6 +40,10 @@ class _PositionedIterator:
 
     def __iter__(self):
         return self
+
+    def skip_iter(self, num_iters):
+        """The onedl fork's advance: the same as ``num_iters`` ``next``."""
+        self._discard = max(self._discard - num_iters, 0)
 
     def __next__(self):
         if self._discard:

@@ -7,7 +7,10 @@ checkpoint None" and silently starts over. This runner looks at the
 first whose zip archive is complete, and says which ones it skipped and why;
 left-over temporary files of interrupted atomic writes are removed. With
 nothing to resume it says that training starts from iteration 0, or stops
-when the config sets ``resume_required=True``. A training holds the work
+when the config sets ``resume_required=True``. A checkpoint whose optimizer
+state belongs to another model (:mod:`.optimizer_state_check`) stops the run
+before its first step, with the checkpoint named and the way to keep only
+its weights. A training holds the work
 dir's lock (:mod:`.work_dir_lock`), so a second one there stops at once.
 """
 import glob
@@ -19,9 +22,10 @@ import zipfile
 from mmengine.dist import is_main_process
 from mmengine.registry import RUNNERS
 
-from ..errors import UserInputError
+from ..errors import UserInputError, describe_error
 from .atomic_checkpoints import TMP_MARK
 from .concise_console_runner import ConciseConsoleRunner
+from .optimizer_state_check import foreign_optimizer_state
 from .work_dir_lock import lock_work_dir
 
 _STEP = re.compile(r'^(iter|epoch)_(\d+)\.pth$')
@@ -94,3 +98,24 @@ class ResumeSafeRunner(ConciseConsoleRunner):
                 self.logger.info(f'--resume: newest intact checkpoint: {path}')
                 self._load_from = path
         return super().load_or_resume()
+
+    def resume(self, filename, *args, **kwargs):
+        try:
+            super().resume(filename, *args, **kwargs)
+        except UserInputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - named if the classifier knows it
+            line = describe_error(exc)
+            if line is None:
+                raise
+            raise UserInputError(f'--resume {filename}: {line}') from None
+        foreign = foreign_optimizer_state(self.optim_wrapper, self.model)
+        if foreign:
+            name, key, saved, shape = foreign
+            raise UserInputError(
+                f'--resume {filename}: its optimizer state was saved from '
+                f'another model ({key} of {name} is {saved}, the parameter '
+                f'{shape}): to keep only its weights and start a fresh '
+                f'optimizer at iteration 0, run without --resume, with '
+                f'--cfg-options load_from={filename} and another --work-dir '
+                f'(a new start would replace this run\'s checkpoints)')

@@ -36,7 +36,10 @@ def prepare_model(model, device, channels_last=False, fuse_bn=False,
         model = model.to(memory_format=torch.channels_last)
     forward = model._forward if hasattr(model, '_forward') else model
     if compile_model:
-        forward = torch.compile(forward)
+        # a fresh compile for this fixed input shape: no graphs of earlier
+        # models, no recompiling for dynamic shapes
+        torch._dynamo.reset()
+        forward = torch.compile(forward, dynamic=False)
     return forward
 
 

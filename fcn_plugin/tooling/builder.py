@@ -8,7 +8,7 @@ from ..errors import UserInputError
 
 # the checkout: fcn_plugin/tooling/ is two folders below it
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-REPO_CONFIGS = osp.join(REPO, 'configs')
+REPO_CONFIGS = osp.join(REPO, 'configs', 'fcn')  # the row configs
 
 
 def load_config(path, cfg_options=None):

@@ -10,7 +10,6 @@ README's "Training fast paths", as ``--cfg-options`` keys.
 """
 import os
 import os.path as osp
-import statistics
 import subprocess
 import sys
 import time
@@ -76,16 +75,41 @@ def synthetic_batches(cfg, batch):
         yield data
 
 
-def loader_batches(cfg, batch, data_root, workers=None):
-    """The row's own train DataLoader (one worker per core) over
-    ``data_root``, for ever."""
+def build_loader(cfg, batch, data_root, workers=None):
+    """The row's own train DataLoader over ``data_root``, one worker per
+    core unless ``workers`` says otherwise."""
     from mmengine.runner import Runner
     loader_cfg = cfg.train_dataloader
     loader_cfg.update(batch_size=batch, num_workers=workers or os.cpu_count())
     loader_cfg.dataset.data_root = data_root
-    loader = Runner.build_dataloader(loader_cfg, seed=0)
+    return Runner.build_dataloader(loader_cfg, seed=0)
+
+
+def forever(loader):
+    """``loader``'s batches, epoch after epoch."""
     while True:
         yield from loader
+
+
+def prefetch_depth(loader):
+    """The batches a DataLoader's workers hold ready ahead of the training
+    (``prefetch_factor`` per worker). A timed loop that starts with them
+    queued measures the training, not the input, until they are used up."""
+    if not loader.num_workers:
+        return 0
+    return loader.num_workers * (loader.prefetch_factor or 2)
+
+
+def loader_rate(source, batches):
+    """Batches per second that ``source`` (a loader's :func:`forever`)
+    delivers on its own, nothing else running: timed from its first batch
+    (workers started) over the next ``batches``. The rate a training
+    through it can never exceed."""
+    next(source)
+    start = time.perf_counter()
+    for _ in range(batches):
+        next(source)
+    return batches / (time.perf_counter() - start)
 
 
 def build_training(cfg, device):
@@ -114,21 +138,33 @@ def describe_wrapper(optim_wrapper, device):
 
 
 def time_training(cfg, device, source, iters=2, warmup=1):
-    """Median seconds of ``iters`` iterations after ``warmup``, the peak
-    memory (MiB) and the optimizer wrapper's name; ``source`` yields
-    batches."""
+    """Mean seconds per iteration over ``iters`` after ``warmup``, the peak
+    memory (MiB) and the optimizer wrapper's name. An iteration is what the
+    runner's loop does: wait for the next batch of ``source``, then step."""
     _, optim_wrapper, step = build_training(cfg, device)
-    times, memory = [], {}
+    memory = {}
     with bm.peak_memory(device, memory):
-        for _ in range(warmup + iters):
-            data = next(source)
-            bm.synchronize(device)
-            start = time.perf_counter()
-            step(data)
-            bm.synchronize(device)
-            times.append(time.perf_counter() - start)
-    return (statistics.median(times[warmup:]), memory['peak_mib'],
-            describe_wrapper(optim_wrapper, device))
+        for _ in range(warmup):
+            step(next(source))
+        bm.synchronize(device)
+        start = time.perf_counter()
+        for _ in range(iters):
+            step(next(source))
+        bm.synchronize(device)
+        seconds = (time.perf_counter() - start) / iters
+    return seconds, memory['peak_mib'], describe_wrapper(optim_wrapper,
+                                                         device)
+
+
+def verdict(synthetic, through_loader, loader_alone):
+    """Input-bound or not, from iterations/s with batches already on the
+    device, through the row's DataLoader, and of the DataLoader alone:
+    input-bound when the slower of the last two is under 90 % of the first
+    (a short timed loop may still be using up the prefetched batches; the
+    loader's own rate is what a long run gets)."""
+    ratio = min(through_loader, loader_alone) / synthetic
+    return (f'{"INPUT-BOUND" if ratio < 0.9 else "not input-bound"} '
+            f'(loader {100 * ratio:.0f} % of synthetic)')
 
 
 def largest_batch(cfg_factory, device, start=8, limit=256):

@@ -4,20 +4,25 @@ dataset_type = 'CityscapesLabelIdDataset'
 data_root = 'data/cityscapes'
 crop_size = (256, 512)
 half_resolution = (1024, 512)  # (w, h) for mmcv's Resize
+# 1024x2048 -> 512x1024: image bilinear, label nearest (the identity on the
+# half-resolution copy of tools/prepare_cityscapes.py)
+halve = dict(type='Resize', scale=half_resolution, keep_ratio=False)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='CheckedLoadAnnotations'),
+    halve,
+    # RandomScale + mmseg's RandomCrop in one step, as in the VOC base (the
+    # preprocessor pads to crop_size)
+    dict(type='RandomScaleCrop', ratio_range=(0.5, 1.5), crop_size=crop_size),
+    # label ids -> train ids: per pixel, so the same after the nearest
+    # resize and crop as before them (the reference maps first), on a
+    # quarter of the pixels
     dict(type='CityscapesLabelIdMap'),
-    # 1024x2048 -> 512x1024: image bilinear, label nearest
-    dict(type='Resize', scale=half_resolution, keep_ratio=False),
-    dict(type='RandomScale', ratio_range=(0.5, 1.5)),
-    # pad-then-crop as in the VOC base (the preprocessor pads to crop_size)
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=1.0),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]
 # Reference protocol: image AND label resized to 512x1024 (label nearest),
-# scored at 512x1024. configs/fcn_r101_cityscapes_256x512_fullres_test.py
+# scored at 512x1024. configs/fcn/fcn_r101_cityscapes_256x512_fullres_test.py
 # scores at full 1024x2048 instead (mmseg's usual protocol). The label steps
 # do nothing without a label, so mmseg's inference_model and MMSegInferencer
 # use these pipelines as they are (predictions at the input image's size).
@@ -29,7 +34,7 @@ evaluate_at_half_resolution = dict(
     type='EvaluateAtScale', scale=half_resolution)
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=half_resolution, keep_ratio=False),
+    halve,
     *label_steps,
     evaluate_at_half_resolution,
     dict(type='PackSegInputs'),
@@ -37,7 +42,7 @@ test_pipeline = [
 # mmseg's protocol: label kept at 1024x2048, logits upsampled to it.
 test_pipeline_full_resolution = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=half_resolution, keep_ratio=False),
+    halve,
     *label_steps,
     dict(type='PackSegInputs'),
 ]
@@ -53,7 +58,7 @@ tta_views = [
 ]
 tta_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=half_resolution, keep_ratio=False),
+    halve,
     dict(
         type='TestTimeAug',
         transforms=[
@@ -63,7 +68,7 @@ tta_pipeline = [
 ]
 tta_pipeline_full_resolution = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=half_resolution, keep_ratio=False),
+    halve,
     dict(
         type='TestTimeAug',
         transforms=[*tta_views, [dict(type='PackSegInputs')]])

