@@ -401,3 +401,24 @@ def test_foreign_optimizer_state_by_shape():
     state['momentum_buffer'] = torch.zeros(8, 3)  # another model's width
     assert foreign_optimizer_state(wrapper, model) == (
         '0.weight', 'momentum_buffer', (8, 3), (4, 3))
+
+
+def test_a_finished_distributed_run_ends_its_process_group(tmp_path,
+                                                           monkeypatch):
+    """tools/train.py destroys the process group when mmseg's tool returns
+    (left to interpreter shutdown, gloo can abort a finished run)."""
+    import torch.distributed as dist
+
+    from fcn_plugin.tooling import cli
+    tool = tmp_path / 'train.py'
+    tool.write_text(
+        'import torch, torch.distributed as dist\n'
+        f"dist.init_process_group('gloo', init_method='file://{tmp_path}/pg',"
+        ' rank=0, world_size=1)\n'
+        'x = torch.ones(3)\n'
+        'dist.all_reduce(x)\n'
+        'assert dist.is_initialized() and x.tolist() == [1.0] * 3\n')
+    monkeypatch.setattr(cli, 'mmseg_tool_path', lambda relative: str(tool))
+    monkeypatch.setattr(sys, 'argv', list(sys.argv))
+    assert cli.run_mmseg_tool('train.py', [ROW]) == 0
+    assert not dist.is_initialized()

@@ -17,8 +17,8 @@ import runpy
 import sys
 
 from fcn_plugin.tooling.cli import (check_user_options, cpu_ddp_options,
-                            drop_training_options, mmseg_tool_path,
-                            user_errors)
+                            drop_training_options, end_distributed,
+                            mmseg_tool_path, user_errors)
 
 
 def main(argv):
@@ -52,6 +52,7 @@ def main(argv):
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
         mmseg_test['Runner'].from_cfg(cfg)
     runner.test()
+    end_distributed()
     if args.show_dir:  # where mmseg's visualization hook put them
         pictures = osp.join(args.show_dir, 'vis_data', 'vis_image')
         count = len(os.listdir(pictures)) if osp.isdir(pictures) else 0

@@ -148,7 +148,20 @@ def run_mmseg_tool(relative, argv, user_argv=None, training=False):
         path = mmseg_tool_path(relative)
         sys.argv = [path, *argv]
         runpy.run_path(path, run_name='__main__')
+    end_distributed()
     return 0
+
+
+def end_distributed():
+    """Destroy the process group of a distributed run that has finished,
+    while the interpreter is still whole (torch's documented shutdown;
+    mmengine never does it). Left to interpreter shutdown, gloo's worker
+    threads can still hold tensors, and a run that has trained, validated
+    and saved dies with SIGABRT ("terminate called without an active
+    exception"), which torchrun reports as a failure (pytorch#179291)."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def amp_to_cfg_options(argv):
