@@ -8,7 +8,8 @@ crop_size = (256, 512)
 model = dict(
     data_preprocessor=dict(size=crop_size),
     decode_head=dict(num_classes=19))
-# batch 8 on 1 GPU; fp16 autocast + dynamic GradScaler (bf16 on CPU)
+# batch 8 on 1 GPU; fp16 autocast + dynamic GradScaler (on a CPU: bf16
+# where it has bf16 instructions, else float32)
 optim_wrapper = dict(
     type='MixedPrecisionOptimWrapper',
     loss_scale='dynamic',
