@@ -81,16 +81,22 @@ def format_table(seconds):
           f'{osp.getsize(npy) / 2**20:.2f} | {ms:.2f} |\n', flush=True)
 
 
-def build_dataset(cfg_name, root, split, copy):
-    from mmengine.registry import init_default_scope
-    from mmseg.registry import DATASETS
-    init_default_scope('mmseg')
+def loader_config(cfg_name, root, split, copy):
+    """The row's ``{split}_dataloader`` over ``root`` (``copy``: whether
+    the Cityscapes dataset reads the half-resolution copy)."""
     loader_cfg = load_config(osp.join(REPO, 'configs', 'fcn', cfg_name))[
         f'{split}_dataloader']
     loader_cfg.dataset.data_root = root
     if copy is not None:
         loader_cfg.dataset.half_resolution_copy = copy
-    return loader_cfg, DATASETS.build(loader_cfg.dataset)
+    return loader_cfg
+
+
+def build_dataset(cfg_name, root, split, copy):
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import DATASETS
+    init_default_scope('mmseg')
+    return DATASETS.build(loader_config(cfg_name, root, split, copy).dataset)
 
 
 def sample_keys(split, n):
@@ -119,8 +125,8 @@ def identical_samples(cfg_name, root, split):
     """Whether every sample of the copy is bitwise that of the originals;
     the number compared."""
     import torch
-    copy = build_dataset(cfg_name, root, split, True)[1]
-    original = build_dataset(cfg_name, root, split, False)[1]
+    copy = build_dataset(cfg_name, root, split, True)
+    original = build_dataset(cfg_name, root, split, False)
     same = 0
     for key in sample_keys(split, len(original)):
         a, b = copy[key], original[key]
@@ -136,7 +142,7 @@ def one_process(cases, args, trials=5):
     moment of a shared machine does not fall on one case only)."""
     steps = {}
     for case, (cfg_name, root, split, copy) in cases.items():
-        dataset = build_dataset(cfg_name, root, split, copy)[1]
+        dataset = build_dataset(cfg_name, root, split, copy)
         keys = sample_keys(split, len(dataset))
         position = iter(range(10**9))
         steps[case] = (lambda dataset=dataset, keys=keys, position=position:
@@ -156,7 +162,7 @@ def with_workers(cfg_name, root, split, copy, args):
     import gc
 
     from mmengine.runner import Runner
-    loader_cfg, _ = build_dataset(cfg_name, root, split, copy)
+    loader_cfg = loader_config(cfg_name, root, split, copy)
     loader_cfg.update(num_workers=args.workers, persistent_workers=True,
                       batch_size=8 if split == 'train' else 1)
     loader = Runner.build_dataloader(loader_cfg, seed=0)

@@ -178,11 +178,7 @@ def main(argv=None):
             continue
         with open(marker + '.tmp', 'w') as f:
             json.dump(dict(samples=len(jobs), scale=list(scale),
-                           originals=half.originals_fingerprint(
-                               args.data_root, prefix),
-                           image=half.IMG_SUFFIX,
-                           label=half.COPY_LABEL_SUFFIX),
-                      f)
+                           **half.marker_record(args.data_root, prefix)), f)
         os.replace(marker + '.tmp', marker)
         print(f'{split}: done; the Cityscapes configs now read '
               f'{osp.join(args.data_root, half.copy_prefix(prefix))}')

@@ -58,6 +58,13 @@ def originals_fingerprint(data_root, img_prefix):
     return digest.hexdigest()
 
 
+def marker_record(data_root, img_prefix):
+    """What the ``.done`` marker of a current copy records: the originals'
+    fingerprint and the file suffixes this version writes."""
+    return dict(originals=originals_fingerprint(data_root, img_prefix),
+                image=IMG_SUFFIX, label=COPY_LABEL_SUFFIX)
+
+
 def copy_state(data_root, img_prefix):
     """``'complete'``, ``'absent'`` or ``'stale'`` (originals changed since
     the copy of the split in ``img_prefix`` was marked complete, or the copy
@@ -65,13 +72,11 @@ def copy_state(data_root, img_prefix):
     marker = done_marker(data_root, img_prefix)
     if not osp.isfile(marker):
         return 'absent'
+    current = marker_record(data_root, img_prefix)
     try:
         with open(marker) as f:
             recorded = json.load(f)
-        recorded = (recorded.get('originals'), recorded.get('image'),
-                    recorded.get('label'))
+        recorded = {key: recorded.get(key) for key in current}
     except (OSError, ValueError, AttributeError):
         recorded = None
-    current = (originals_fingerprint(data_root, img_prefix), IMG_SUFFIX,
-               COPY_LABEL_SUFFIX)
     return 'complete' if recorded == current else 'stale'

@@ -31,14 +31,19 @@ CLASS_MAP_MODES = {'L': '8-bit gray', 'P': '8-bit palette', '1': '1-bit'}
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 
 
-def label_format_problem(path, header=None):
+_UNREAD = object()
+
+
+def label_format_problem(path, header=_UNREAD):
     """Why the label file ``path`` is not a single-channel 8-bit class map
     (``''`` if it is, or if its header cannot be read: the decoder then says
     why). Reads the header only: PNG and BMP class maps are recognised from
     their first bytes (:func:`class_map_header`; Pillow parses a BMP's
     whole palette: 0.3 ms a label); anything else, or any doubt, goes to
     Pillow, which names the problem."""
-    if (header or class_map_header(path)) is not None:
+    if header is _UNREAD:
+        header = class_map_header(path)
+    if header is not None:
         return ''
     try:
         with Image.open(path) as image:
