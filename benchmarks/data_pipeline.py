@@ -84,7 +84,7 @@ def format_table(seconds):
 def loader_config(cfg_name, root, split, copy):
     """The row's ``{split}_dataloader`` over ``root`` (``copy``: whether
     the Cityscapes dataset reads the half-resolution copy)."""
-    loader_cfg = load_config(osp.join(REPO, 'configs', 'fcn', cfg_name))[
+    loader_cfg = load_config(osp.join(REPO, 'configs', cfg_name))[
         f'{split}_dataloader']
     loader_cfg.dataset.data_root = root
     if copy is not None:

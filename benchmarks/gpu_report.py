@@ -229,7 +229,7 @@ def plan(report, items, per_iter, warmup, iters, repeat, fixed=0.0):
 def models():
     """The plugin model (Cityscapes row, 19 classes) and the plain-PyTorch
     reference FCN, with the same weights."""
-    cfg = load_config(osp.join(REPO, 'configs', 'fcn', ROWS[2]))
+    cfg = load_config(osp.join(REPO, 'configs', ROWS[2]))
     plugin = build_segmentor(cfg)
     reference = randomize_(ReferenceFCN(19), seed=0).eval()
     plugin.load_state_dict(convert_fcn_state_dict(reference.state_dict())[0])
@@ -417,7 +417,7 @@ def throughput(result, report, device, size, choose_at, plugin, smoke):
 
 
 def row_config(name, smoke, fast_paths=()):
-    cfg = load_config(osp.join(REPO, 'configs', 'fcn', name),
+    cfg = load_config(osp.join(REPO, 'configs', name),
                       TINY if smoke else None)
     if cfg.optim_wrapper.type == 'MixedPrecisionOptimWrapper':
         cfg.optim_wrapper.cpu_dtype = 'float32'  # bf16 only as a fast path

@@ -32,8 +32,8 @@ from fcn_plugin.tooling.builder import build_segmentor, load_config  # noqa: E40
 from fcn_plugin.deploy import int8, onnx_export  # noqa: E402
 from fcn_plugin.tooling.synthetic_data import make_voc_sample  # noqa: E402
 
-VOC = osp.join(REPO, 'configs', 'fcn', 'fcn_r101_voc_321_fp32.py')
-CITYSCAPES = osp.join(REPO, 'configs', 'fcn', 'fcn_r101_cityscapes_256x512.py')
+VOC = osp.join(REPO, 'configs', 'fcn_r101_voc_321_fp32.py')
+CITYSCAPES = osp.join(REPO, 'configs', 'fcn_r101_cityscapes_256x512.py')
 
 
 def parse_args():

@@ -31,7 +31,7 @@ from conftest import TINY_MODEL  # noqa: E402
 from fcn_plugin.weights import load_checkpoint_file  # noqa: E402
 from fcn_plugin.tooling.synthetic_data import make_voc_sample  # noqa: E402
 
-CONFIG = osp.join(REPO, 'configs', 'fcn', 'fcn_r101_voc_321_fp32.py')
+CONFIG = osp.join(REPO, 'configs', 'fcn_r101_voc_321_fp32.py')
 STOCK = ['train_cfg.type=IterBasedTrainLoop',
          'train_dataloader.sampler.type=DefaultSampler']
 

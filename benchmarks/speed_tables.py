@@ -58,7 +58,7 @@ def parse_args():
         description=__doc__.splitlines()[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--config',
-                        default=osp.join(REPO, 'configs', 'fcn',
+                        default=osp.join(REPO, 'configs',
                                          'fcn_r101_cityscapes_256x512.py'))
     parser.add_argument('--shape', type=int, nargs=2, default=[256, 512])
     parser.add_argument('--device', default=None)

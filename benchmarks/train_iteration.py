@@ -57,7 +57,7 @@ def parse_args():
 def time_row(name, args, device, data, channels_last, tmp):
     """Seconds per iteration, the optimizer wrapper's name, and (loader
     data) the DataLoader's own batches/s."""
-    cfg = load_config(osp.join(REPO, 'configs', 'fcn', name))
+    cfg = load_config(osp.join(REPO, 'configs', name))
     if cfg.optim_wrapper.type == 'MixedPrecisionOptimWrapper' and \
             device == 'cpu':
         cfg.optim_wrapper.cpu_dtype = args.cpu_dtype
@@ -88,7 +88,7 @@ def main():
     print('|---|---|---|---|---|---|---|')
     tmp = tempfile.mkdtemp()
     for name in args.configs:
-        crop = load_config(osp.join(REPO, 'configs', 'fcn', name)).crop_size
+        crop = load_config(osp.join(REPO, 'configs', name)).crop_size
         rates = {}
         for data in args.data:
             for layout in args.channels_last:

@@ -24,10 +24,11 @@ from .import_noise import without_import_noise  # noqa: E402
 with without_import_noise():  # the onedl fork's 'Could not import OneDL'
     from . import datasets, engine, models, weights  # noqa: F401 (registers)
 from .errors import UserInputError  # noqa: E402
-from . import registry  # noqa: E402,F401 (the fcn_plugin:: scope)
+from . import registry  # noqa: E402 (the fcn_plugin:: scope)
 from .mim_configs import config_file, register_scope  # noqa: E402
 
 register_scope()  # _base_ = ['fcn_plugin::fcn/fcn_r101_voc_321.py']
+registry.default_to_mmseg_scope()  # as mmseg's register_all_modules()
 
 __version__ = '0.1.0'
 __all__ = ['UserInputError', 'config_file', '__version__']

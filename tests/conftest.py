@@ -22,7 +22,7 @@ TINY_MODEL = [
 
 
 def config(name):
-    return osp.join(REPO, 'configs', 'fcn', name)
+    return osp.join(REPO, 'configs', name)
 
 
 def run_tool(*args, check=True, timeout=900, env=None, cwd=REPO):
@@ -68,9 +68,14 @@ def tiny_checkpoint(tmp_path_factory, voc_root):
 
 
 @pytest.fixture(scope='session')
-def wheel_site(tmp_path_factory):
+def wheel_venv(tmp_path_factory):
     """The plugin built as a wheel from a copy of the checkout (symbolic
-    links kept, as git stores them) and installed into a folder of its own."""
+    links kept, as git stores them) and installed, not editable, into a
+    fresh venv. Its dependencies are this environment's (a line in a
+    ``.pth`` file of the venv puts this site-packages after its own; the
+    checkout's editable install there is not loaded: Python reads ``.pth``
+    files in site folders only). Returns the venv's python."""
+    import sysconfig
     tmp = tmp_path_factory.mktemp('wheel')
     src = tmp / 'src'
     shutil.copytree(REPO, src, symlinks=True, ignore=shutil.ignore_patterns(
@@ -83,6 +88,26 @@ def wheel_site(tmp_path_factory):
                     '--no-index', str(src), '-w', str(tmp / 'dist')],
                    check=True, env=env, cwd=tmp)
     wheel, = (tmp / 'dist').glob('fcn_plugin-*.whl')
+    venv = tmp / 'venv'
+    subprocess.run([sys.executable, '-m', 'venv', '--without-pip',
+                    str(venv)], check=True)
+    python = venv / 'bin' / 'python'
+    site = subprocess.run(
+        [str(python), '-c', 'import sysconfig; '
+         'print(sysconfig.get_paths()["purelib"])'], check=True,
+        capture_output=True, text=True).stdout.strip()
+    with open(osp.join(site, 'dependencies.pth'), 'w') as f:
+        f.write(sysconfig.get_paths()['purelib'] + '\n')
     subprocess.run([*pip, 'install', '--no-deps', '--no-index', '--target',
-                    str(tmp / 'site'), str(wheel)], check=True, env=env)
-    return tmp / 'site'
+                    site, str(wheel)], check=True, env=env)
+    return python
+
+
+@pytest.fixture(scope='session')
+def wheel_site(wheel_venv):
+    """The site-packages of :func:`wheel_venv` (the wheel's files)."""
+    from pathlib import Path
+    return Path(subprocess.run(
+        [str(wheel_venv), '-c', 'import fcn_plugin, os; '
+         'print(os.path.dirname(os.path.dirname(fcn_plugin.__file__)))'],
+        cwd=wheel_venv.parent, check=True, capture_output=True, text=True).stdout.split()[-1])

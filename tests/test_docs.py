@@ -64,7 +64,7 @@ def test_python_block_runs(tmp_path, wheel_site, index):
     os.symlink(os.path.join(REPO, 'configs'), tmp_path / 'configs')
     (tmp_path / 'checkpoints').mkdir()
     model = build_segmentor(load_config(
-        os.path.join(REPO, 'configs', 'fcn', 'fcn_r101_voc_321.py')))
+        os.path.join(REPO, 'configs', 'fcn_r101_voc_321.py')))
     torch.save({'meta': {}, 'state_dict': model.state_dict()},
                tmp_path / 'checkpoints' / 'fcn_voc_mmseg.pth')
     rng = np.random.default_rng(0)
@@ -145,9 +145,9 @@ def test_command_check_finds_what_does_not_exist():
     assert command_problems(['pip', 'install', '-e', '.[openmmlab,lte]'],
                             targets, extras, helps) == ['no extra [lte]']
     assert command_problems(
-        ['python', 'tools/analysis/benchmark.py', 'configs/fcn/nope.py',
+        ['python', 'tools/analysis/benchmark.py', 'configs/nope.py',
          '--shape', '1', '2', '--itres', '3'], targets, extras, helps) == [
-        'no file configs/fcn/nope.py',
+        'no file configs/nope.py',
         'tools/analysis/benchmark.py has no --itres']
 
 

@@ -122,12 +122,12 @@ def test_wrong_class_count_is_refused_everywhere(tiny_weights):
         init_model(_tiny_cfg(ROWS[1]), tiny_weights[19], device='cpu')
     msg = str(err.value)
     assert '19-class checkpoint for a 21-class config: use ' \
-        'configs/fcn/fcn_r101_cityscapes_256x512.py' in msg
+        'configs/fcn_r101_cityscapes_256x512.py' in msg
     assert 'decode_head.conv_seg.weight: file (19, 32, 1, 1) vs model ' \
         '(21, 32, 1, 1)' in msg
     assert 'model.strict_load=False' in msg and '\n' not in msg
     with pytest.raises(UserInputError, match='21-class checkpoint for a '
-                       '19-class config: use configs/fcn/fcn_r101_voc_321.py'):
+                       '19-class config: use configs/fcn_r101_voc_321.py'):
         MMSegInferencer(model=_tiny_cfg(ROWS[2]), weights=tiny_weights[21],
                         device='cpu')
     with pytest.raises(UserInputError, match='another model'):

@@ -158,7 +158,7 @@ def test_label_steps_do_nothing_without_a_label():
 
 
 def _pipeline(cfg_name, root, key='train_dataloader'):
-    cfg = load_config(f'configs/fcn/{cfg_name}')
+    cfg = load_config(f'configs/{cfg_name}')
     ds_cfg = cfg[key].dataset
     ds_cfg.data_root = root
     return DATASETS.build(ds_cfg)
@@ -236,7 +236,7 @@ def test_cityscapes_converted_train_id_labels_work(tmp_path, cityscapes_root):
         label = cv2.imread(str(raw), cv2.IMREAD_UNCHANGED)
         cv2.imwrite(str(raw).replace('_labelIds', '_labelTrainIds'),
                     lut[label])
-    cfg = load_config('configs/fcn/fcn_r101_cityscapes_256x512.py')
+    cfg = load_config('configs/fcn_r101_cityscapes_256x512.py')
     ds_cfg = cfg.test_dataloader.dataset
     ds_cfg.data_root = str(root)
     raw_item = DATASETS.build(ds_cfg)[0]

@@ -6,8 +6,8 @@ steps and reports, per split, image/label counts and EVERY problem: missing
 and unreadable files, label/image size mismatches and label values outside
 the classes. Exit code 0 when everything is usable, 1 otherwise.
 
-    python tools/check_dataset.py configs/fcn/fcn_r101_voc_321.py
-    python tools/check_dataset.py configs/fcn/fcn_r101_cityscapes_256x512.py --splits val
+    python tools/check_dataset.py configs/fcn_r101_voc_321.py
+    python tools/check_dataset.py configs/fcn_r101_cityscapes_256x512.py --splits val
 """
 import argparse
 import os.path as osp

@@ -4,7 +4,7 @@ generated sample dataset in the real VOC layout; write pictures and curves.
 
 Nothing is downloaded. Steps (each printed with its exact command):
 1. generate work_dirs/demo/data/VOC2012 (deterministic, ~3 MB);
-2. tools/train.py configs/fcn/fcn_r101_voc_321_fp32.py with --cfg-options that
+2. tools/train.py configs/fcn_r101_voc_321_fp32.py with --cfg-options that
    swap in a small dilated ResNet-18 and shorten the schedule;
 3. tools/test.py on the last checkpoint;
 4. image | ground truth | prediction PNGs and the loss / mIoU curves.
@@ -20,7 +20,7 @@ import subprocess
 import sys
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join('configs', 'fcn', 'fcn_r101_voc_321_fp32.py')
+CONFIG = osp.join('configs', 'fcn_r101_voc_321_fp32.py')
 SMALL_MODEL = [  # same structure (dilated ResNet, OS 8, SimpleFCNHead), tiny
     'model.backbone.depth=18', 'model.backbone.base_channels=16',
     'model.backbone.stem_channels=16', 'model.decode_head.in_channels=128',

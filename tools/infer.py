@@ -4,8 +4,8 @@
 Writes colour overlays to OUT/vis/<input file name> and class-index maps
 (predictions at the input image's size) to OUT/pred/<input file name>.png:
 
-    python tools/infer.py configs/fcn/fcn_r101_voc_321.py CHECKPOINT photo.jpg --out out/
-    python tools/infer.py configs/fcn/fcn_r101_cityscapes_256x512.py CHECKPOINT imgs/ --out out/
+    python tools/infer.py configs/fcn_r101_voc_321.py CHECKPOINT photo.jpg --out out/
+    python tools/infer.py configs/fcn_r101_cityscapes_256x512.py CHECKPOINT imgs/ --out out/
 
 Give the same --cfg-options the model was trained with (e.g. a smaller
 backbone); a checkpoint that does not fit the config stops with a message.

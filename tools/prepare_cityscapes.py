@@ -30,9 +30,9 @@ from mmengine.utils import ProgressBar
 from fcn_plugin.tooling.cli import user_errors
 from fcn_plugin.datasets import cityscapes_half_resolution as half
 from fcn_plugin.errors import UserInputError
+from fcn_plugin.mim_configs import config_file
 
-CONFIG = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs',
-                  'fcn', 'fcn_r101_cityscapes_256x512.py')
+CONFIG = config_file('fcn_r101_cityscapes_256x512.py')
 _steps = {}  # per worker process: the pipeline's loading and resize steps
 
 

@@ -9,7 +9,7 @@ does, where mmseg's test.py always builds mmengine's plain Runner. So the
 console shows progress and results, and the environment and config dump go
 to the log file (``ConciseConsoleRunner``).
 
-    python tools/test.py configs/fcn/fcn_r101_voc_321.py CHECKPOINT [--show-dir DIR]
+    python tools/test.py configs/fcn_r101_voc_321.py CHECKPOINT [--show-dir DIR]
 """
 import os
 import os.path as osp

@@ -6,7 +6,7 @@ All of mmseg's flags work (--work-dir, --resume, --cfg-options, --launcher;
 --amp selects MixedPrecisionOptimWrapper: fp16 + dynamic loss scale on GPU,
 bf16 autocast on CPU (mmseg's AmpOptimWrapper refuses to start on CPU).
 
-    python tools/train.py configs/fcn/fcn_r101_voc_321.py [--amp] [--resume]
+    python tools/train.py configs/fcn_r101_voc_321.py [--amp] [--resume]
 """
 import sys
 

@@ -28,8 +28,8 @@ from ..errors import UserInputError
 from ..weights.io import state_dict_mismatch
 
 # num_classes -> the row config such a checkpoint belongs to
-ROW_CONFIGS = {21: 'configs/fcn/fcn_r101_voc_321.py',
-               19: 'configs/fcn/fcn_r101_cityscapes_256x512.py'}
+ROW_CONFIGS = {21: 'configs/fcn_r101_voc_321.py',
+               19: 'configs/fcn_r101_cityscapes_256x512.py'}
 CLASSIFIER = 'decode_head.conv_seg.weight'
 
 

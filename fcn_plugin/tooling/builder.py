@@ -1,4 +1,5 @@
 """Build the plugin's segmentor from a config file (for tools and tests)."""
+import difflib
 import os.path as osp
 
 from mmengine.config import Config
@@ -6,16 +7,31 @@ from mmengine.registry import init_default_scope
 
 from ..errors import UserInputError
 
+from ..mim_configs import ROWS, row_names
+
 # the checkout: fcn_plugin/tooling/ is two folders below it
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-REPO_CONFIGS = osp.join(REPO, 'configs', 'fcn')  # the row configs
+REPO_CONFIGS = ROWS  # the row configs (the checkout's configs/, or the wheel's)
+
+
+def missing_config_message(path):
+    """One line for a config file that does not exist: the rows there
+    are, and the nearest of them to what was typed."""
+    rows = row_names()
+    near = difflib.get_close_matches(osp.basename(path), rows, n=1,
+                                     cutoff=0.5)
+    nearest = f'; the nearest row is configs/{near[0]}' if near else ''
+    return (f'config file {path} does not exist{nearest} (the rows, in a '
+            'checkout: ' + ', '.join(f'configs/{row}' for row in rows)
+            + "; from an installed package, inherit one: _base_ = "
+            "['fcn_plugin::fcn/<row>.py'])")
 
 
 def load_config(path, cfg_options=None):
     """``Config.fromfile`` with a clear error for a missing file or a
     syntax error (mmengine's names no file)."""
     if not osp.isfile(path):
-        raise UserInputError(f'config file {path} does not exist')
+        raise UserInputError(missing_config_message(path))
     try:
         cfg = Config.fromfile(path)
     except SyntaxError as exc:

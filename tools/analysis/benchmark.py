@@ -5,7 +5,7 @@ Batch 1, constant input on the device, eval mode, --warmup forwards, then
 --iters timed forwards each followed by the bilinear upsample to (H, W)
 (align_corners=True), synchronised before and after; best of --repeat trials.
 
-    python tools/analysis/benchmark.py configs/fcn/fcn_r101_cityscapes_256x512.py --shape 512 1024
+    python tools/analysis/benchmark.py configs/fcn_r101_cityscapes_256x512.py --shape 512 1024
     python tools/analysis/benchmark.py CONFIG CKPT --shape 256 512 --amp --channels-last
     python tools/analysis/benchmark.py CONFIG --real --iters 50   # val images
 

@@ -7,7 +7,7 @@ backbone + head, logits at 1/8 resolution, final upsample not counted, as the
 reference's thop count. mmengine counts one multiply-add as one "flop"; the
 reference reports 2 x MACs, printed here as ``FLOPs(G)``.
 
-    python tools/analysis/get_flops.py configs/fcn/fcn_r101_cityscapes_256x512.py --shape 256 512
+    python tools/analysis/get_flops.py configs/fcn_r101_cityscapes_256x512.py --shape 256 512
 """
 import argparse
 import sys

@@ -6,7 +6,7 @@ or a torchvision fcn_resnet101 state dict (its aux_classifier is dropped).
 The result loads into the plugin model with no missing or unexpected keys:
 
     python tools/model_converters/fcn2mmseg.py fcn_voc.pt checkpoints/fcn_voc_mmseg.pth
-    python tools/test.py configs/fcn/fcn_r101_voc_321.py checkpoints/fcn_voc_mmseg.pth
+    python tools/test.py configs/fcn_r101_voc_321.py checkpoints/fcn_voc_mmseg.pth
 """
 import argparse
 import os

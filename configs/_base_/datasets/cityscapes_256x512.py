@@ -22,7 +22,7 @@ train_pipeline = [
     dict(type='PackSegInputs'),
 ]
 # Reference protocol: image AND label resized to 512x1024 (label nearest),
-# scored at 512x1024. configs/fcn/fcn_r101_cityscapes_256x512_fullres_test.py
+# scored at 512x1024. configs/fcn_r101_cityscapes_256x512_fullres_test.py
 # scores at full 1024x2048 instead (mmseg's usual protocol). The label steps
 # do nothing without a label, so mmseg's inference_model and MMSegInferencer
 # use these pipelines as they are (predictions at the input image's size).

@@ -1,8 +1,8 @@
 # Table row 2: PASCAL VOC 2012 trainaug, 321x321 crops, fp32.
 # Reference: 70.91 mIoU (3-run average), 71.55 best.
 _base_ = [
-    '../_base_/models/fcn_r101_d8.py', '../_base_/datasets/voc12_trainaug.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/sgd_poly.py'
+    '_base_/models/fcn_r101_d8.py', '_base_/datasets/voc12_trainaug.py',
+    '_base_/default_runtime.py', '_base_/schedules/sgd_poly.py'
 ]
 crop_size = (321, 321)
 model = dict(

@@ -1,8 +1,8 @@
 # Table row 3: Cityscapes, 256x512 crops of the 512x1024 half-resolution
 # images, mixed precision. Reference: 68.05 mIoU (3-run average), 68.20 best.
 _base_ = [
-    '../_base_/models/fcn_r101_d8.py', '../_base_/datasets/cityscapes_256x512.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/sgd_poly.py'
+    '_base_/models/fcn_r101_d8.py', '_base_/datasets/cityscapes_256x512.py',
+    '_base_/default_runtime.py', '_base_/schedules/sgd_poly.py'
 ]
 crop_size = (256, 512)
 model = dict(
