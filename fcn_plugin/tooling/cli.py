@@ -135,16 +135,19 @@ def quiet_upstream_warnings():
     MMLogger.get_instance('mmengine').addFilter(_not_upstream_noise)  # once
 
 
-def run_mmseg_tool(relative, argv, user_argv=None, training=False):
+def run_mmseg_tool(relative, argv, user_argv=None, training=False,
+                   takes_config=True):
     """Run ``mmseg/.mim/tools/<relative>`` as ``__main__`` with ``argv``.
 
     ``user_argv`` (what the user typed, before our additions) is checked
-    first (:func:`check_user_options`, ``training`` included).
+    first (:func:`check_user_options`, ``training`` included) when the
+    tool ``takes_config`` as its first argument.
     """
     import fcn_plugin  # noqa: F401  (registry, mmcv-lite)
     with user_errors():
-        check_user_options(argv if user_argv is None else user_argv,
-                           training)
+        if takes_config:
+            check_user_options(argv if user_argv is None else user_argv,
+                               training)
         path = mmseg_tool_path(relative)
         sys.argv = [path, *argv]
         runpy.run_path(path, run_name='__main__')
