@@ -82,3 +82,63 @@ def test_int8_quantization_and_onnxruntime_benchmark(tmp_path, exported,
                        check=False)
     assert missing.returncode == 1 and 'needs --onnx FILE' in missing.stderr
     assert np.isfinite(data['fps'])
+
+
+def test_an_output_that_is_an_input_is_refused_and_left_intact(
+        tmp_path, exported, tiny_checkpoint):
+    """The mistake itself: the checkpoint (spelt another way, and through a
+    symbolic link) or the fp32 model named as the output."""
+    import os
+    import shutil
+    onnx_path, _ = exported
+    ckpt = tmp_path / 'ck.pth'
+    shutil.copy(tiny_checkpoint, ckpt)
+    os.symlink(ckpt, tmp_path / 'link.pth')
+    model = tmp_path / 'm.onnx'
+    shutil.copy(onnx_path, model)
+    before = {p: p.read_bytes() for p in (ckpt, model)}
+    for tool, args in (
+            ('tools/deployment/export_onnx.py',
+             [str(ckpt), str(tmp_path / '.' / 'ck.pth')]),
+            ('tools/deployment/export_onnx.py',
+             [str(ckpt), str(tmp_path / 'link.pth')]),
+            ('tools/deployment/quantize_int8.py',
+             [str(model), str(tmp_path / 'sub' / '..' / 'm.onnx')])):
+        (tmp_path / 'sub').mkdir(exist_ok=True)
+        proc = run_tool(tool, CFG, *args, '--cfg-options', *TINY_MODEL,
+                        check=False)
+        assert proc.returncode == 1, proc.stderr[-2000:]
+        line, = proc.stderr.strip().splitlines()
+        assert 'is also an input of this command' in line, line
+    assert {p: p.read_bytes() for p in before} == before
+    assert sorted(os.listdir(tmp_path)) == ['ck.pth', 'link.pth', 'm.onnx',
+                                            'sub']
+
+
+def test_a_failed_parity_check_leaves_the_deployed_model_as_it_was(
+        tmp_path, exported, tiny_checkpoint, voc_root):
+    """A model that fails the check (NaN weights in the classifier: NaN
+    logits fail it, as NaN compares false) never reaches the deploy path;
+    a passing one replaces it and says so."""
+    import os
+    onnx_path, _ = exported
+    deployed = tmp_path / 'fcn.onnx'
+    deployed.write_bytes(b'the model in production')
+    ckpt = torch.load(tiny_checkpoint, map_location='cpu', weights_only=False)
+    ckpt['state_dict'] = {k: v.float().fill_(float('nan'))
+                          if k.startswith('decode_head.conv_seg') else v
+                          for k, v in ckpt['state_dict'].items()}
+    torch.save(ckpt, tmp_path / 'nan.pth')
+    options = ['--cfg-options', *TINY_MODEL,
+               f'test_dataloader.dataset.data_root={voc_root}']
+    proc = run_tool('tools/deployment/export_onnx.py', CFG,
+                    str(tmp_path / 'nan.pth'), str(deployed), *options,
+                    check=False)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert 'does not match PyTorch; nothing written' in proc.stderr
+    assert deployed.read_bytes() == b'the model in production'
+    assert sorted(os.listdir(tmp_path)) == ['fcn.onnx', 'nan.pth']
+    proc = run_tool('tools/deployment/export_onnx.py', CFG, tiny_checkpoint,
+                    str(deployed), *options)
+    assert f'replaced {deployed}' in proc.stdout
+    assert onnx.load(str(deployed)).graph.node

@@ -113,12 +113,32 @@ def check_user_options(argv, training=False):
         return
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument('config')
+    parser.add_argument('--work-dir')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     args, _ = parser.parse_known_args(argv)
     cfg = load_checked_config(args.config, args.cfg_options)
     if training:
+        check_config_dump(args.config, args.work_dir or cfg.get('work_dir'))
         from ..weights.imagenet_init import check_init_file
         check_init_file(cfg)
+
+
+def check_config_dump(config, work_dir):
+    """mmengine dumps the flattened config to ``<work dir>/<config's file
+    name>``: with the work dir the config's own folder, that dump would
+    replace the user's config (its ``_base_`` and comments gone). Refuse."""
+    if work_dir is None:  # mmseg's default: work_dirs/<config name>/
+        return
+    from .output_files import refuse_output_onto_input
+    dump = osp.join(work_dir, osp.basename(config))
+    try:
+        refuse_output_onto_input(dump, config)
+    except UserInputError:
+        raise UserInputError(
+            f'--work-dir {work_dir} holds the config {config}: the run '
+            'writes its flattened copy of the config there under the same '
+            'name, which would replace yours; use another --work-dir (e.g. '
+            f'work_dirs/{osp.splitext(osp.basename(config))[0]})') from None
 
 
 def _not_upstream_noise(record):

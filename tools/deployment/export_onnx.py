@@ -8,13 +8,17 @@ dynamic) and returns the logits upsampled to (H, W) in the graph. Parity is
 checked on images passed through the config's test pipeline (--images, or
 else the config's val images when they are there, or else a random input):
 logits within 1e-4 relative of PyTorch and the same argmax on >= 99.99 % of
-pixels, or exit code 1. Needs the [deploy] extra (onnx, onnxruntime).
+pixels, or exit code 1. The model is written to a temporary file beside
+OUT.onnx and renamed to it only once it passed that check: a failed check,
+a full disk or an interruption leaves OUT.onnx as it was. OUT.onnx may not
+be one of the inputs. Needs the [deploy] extra (onnx, onnxruntime).
 """
 import argparse
 import sys
 
 
 from fcn_plugin.tooling.cli import CfgOptionsAction, load_checked_config, user_errors
+from fcn_plugin.tooling.output_files import StagedOutput, refuse_output_onto_input
 from fcn_plugin.errors import UserInputError
 
 MAX_RELATIVE, MIN_AGREEMENT = 1e-4, 0.9999
@@ -39,6 +43,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
+    refuse_output_onto_input(args.out, args.config, args.checkpoint)
     try:
         import onnxruntime  # noqa: F401
     except ImportError:
@@ -55,24 +60,26 @@ def main(argv=None):
     model = build_segmentor(cfg)
     load_checkpoint(model, args.checkpoint, map_location='cpu')  # strict
     sample = torch.randn(1, 3, *args.shape)
-    module = onnx_export.export(model, args.out, sample, args.opset)
-    print(f'wrote {args.out}: input "input" (N, 3, H, W) normalized RGB, '
-          'output "logits" (N, classes, H, W); N, H, W dynamic')
+    with StagedOutput(args.out) as staged:
+        module = onnx_export.export(model, staged.tmp, sample, args.opset)
+        images = onnx_export.image_files(cfg, args.images)
+        inputs = onnx_export.pipeline_inputs(cfg, images, args.num_images)
+        source = f'{len(inputs)} image(s) through the test pipeline'
+        if not inputs:
+            inputs, source = [sample], 'a random input (no images found)'
+        worst, agree = onnx_export.compare(
+            onnx_export.ort_session(staged.tmp), module, inputs)
+        print(f'parity on {source} ({", ".join("x".join(map(str, x.shape[2:])) for x in inputs)}): '
+              f'max relative logit difference {worst:.2e} (limit '
+              f'{MAX_RELATIVE:.0e}), argmax agreement {100 * agree:.4f} % '
+              f'(limit {100 * MIN_AGREEMENT:.2f} %)')
+        if not (worst <= MAX_RELATIVE and agree >= MIN_AGREEMENT):  # NaN
+            raise UserInputError(
+                'ONNX Runtime does not match PyTorch; nothing written '
+                f'({args.out} is as it was)')
+        print(f'{staged.publish()}: input "input" (N, 3, H, W) normalized '
+              'RGB, output "logits" (N, classes, H, W); N, H, W dynamic')
     print(f'note: {onnx_export.UNSUPPORTED}')
-    images = onnx_export.image_files(cfg, args.images)
-    inputs = onnx_export.pipeline_inputs(cfg, images, args.num_images)
-    source = f'{len(inputs)} image(s) through the test pipeline'
-    if not inputs:
-        inputs, source = [sample], 'a random input (no images found)'
-    worst, agree = onnx_export.compare(onnx_export.ort_session(args.out),
-                                       module, inputs)
-    print(f'parity on {source} ({", ".join("x".join(map(str, x.shape[2:])) for x in inputs)}): '
-          f'max relative logit difference {worst:.2e} (limit '
-          f'{MAX_RELATIVE:.0e}), argmax agreement {100 * agree:.4f} % '
-          f'(limit {100 * MIN_AGREEMENT:.2f} %)')
-    if not (worst <= MAX_RELATIVE and agree >= MIN_AGREEMENT):  # NaN fails
-        raise UserInputError(f'ONNX Runtime does not match PyTorch for '
-                             f'{args.out}; do not deploy it')
     return 0
 
 

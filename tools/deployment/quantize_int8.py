@@ -14,6 +14,7 @@ import sys
 
 
 from fcn_plugin.tooling.cli import CfgOptionsAction, load_checked_config, user_errors
+from fcn_plugin.tooling.output_files import StagedOutput, refuse_output_onto_input
 from fcn_plugin.errors import UserInputError
 
 
@@ -35,6 +36,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
+    refuse_output_onto_input(args.out, args.config, args.onnx)
     if not osp.isfile(args.onnx):
         raise UserInputError(f'{args.onnx} does not exist: export it first '
                              'with tools/deployment/export_onnx.py')
@@ -52,13 +54,14 @@ def main(argv=None):
         args.num_images:]
     print(f'calibrating on {len(calibration)} image(s) through the test '
           'pipeline')
-    int8.quantize(args.onnx, args.out, calibration)
     measured = held_out or calibration
-    agree = int8.agreement(onnx_export.ort_session(args.onnx),
-                           onnx_export.ort_session(args.out), measured)
-    print(f'wrote {args.out}; pixel agreement with the fp32 model on '
-          f'{len(measured)} {"held-out" if held_out else "calibration"} '
-          f'image(s): {100 * agree:.2f} %')
+    with StagedOutput(args.out) as staged:
+        int8.quantize(args.onnx, staged.tmp, calibration)
+        agree = int8.agreement(onnx_export.ort_session(args.onnx),
+                               onnx_export.ort_session(staged.tmp), measured)
+        print(f'{staged.publish()}; pixel agreement with the fp32 model on '
+              f'{len(measured)} {"held-out" if held_out else "calibration"} '
+              f'image(s): {100 * agree:.2f} %')
     return 0
 
 
