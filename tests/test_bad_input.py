@@ -188,3 +188,26 @@ def test_resume_with_an_optimizer_state_of_other_parameter_count(
                                  one_parameter_less)
     _assert_one_line_error(proc, f'--resume {path}:', 'another model',
                            'load_from=')
+
+
+def test_split_file_with_a_byte_order_mark_and_crlf_reads_as_plain(
+        tmp_path, voc_copy):
+    """A split saved by a Windows editor (UTF-8 BOM, CRLF) lists the same
+    samples as the plain file."""
+    import fcn_plugin  # noqa: F401
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import DATASETS
+    init_default_scope('mmseg')
+    split = voc_copy / 'ImageSets/Segmentation/val.txt'
+
+    def samples():
+        dataset = DATASETS.build(dict(
+            type='VOCTrainAugDataset', data_root=str(voc_copy),
+            ann_file='ImageSets/Segmentation/val.txt', pipeline=[]))
+        return [(d['img_path'], d['seg_map_path']) for d in
+                map(dataset.get_data_info, range(len(dataset)))]
+
+    plain = samples()
+    ids = split.read_text().split()
+    split.write_bytes(b'\xef\xbb\xbf' + '\r\n'.join(ids).encode() + b'\r\n')
+    assert samples() == plain and len(plain) == len(ids) == 6

@@ -78,7 +78,9 @@ class CheckedFileListMixin:
 
     def unchecked_data_list(self):
         """The samples of the split, label folders resolved, not checked
-        (blank lines of the split file name no sample)."""
+        (blank lines of the split file name no sample; a UTF-8 byte order
+        mark, which Windows editors write, is no part of the first id, as
+        CRLF line ends are no part of any)."""
         try:
             data_list = super().load_data_list()
         except UnicodeDecodeError as exc:
@@ -86,6 +88,10 @@ class CheckedFileListMixin:
                 f'{type(self).__name__}: split file {self.ann_file} is not '
                 f'UTF-8 text ({exc.reason} at byte {exc.start}): save it as '
                 'UTF-8, one image id per line.') from None
+        for key in ('img_path', 'seg_map_path'):
+            if data_list and data_list[0].get(key):
+                folder, name = osp.split(data_list[0][key])
+                data_list[0][key] = osp.join(folder, name.lstrip('\ufeff'))
         suffix = getattr(self, 'img_suffix', None)
         data_list = [d for d in data_list
                      if osp.basename(d['img_path']) != suffix]
