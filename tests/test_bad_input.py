@@ -211,3 +211,36 @@ def test_split_file_with_a_byte_order_mark_and_crlf_reads_as_plain(
     ids = split.read_text().split()
     split.write_bytes(b'\xef\xbb\xbf' + '\r\n'.join(ids).encode() + b'\r\n')
     assert samples() == plain and len(plain) == len(ids) == 6
+
+
+@pytest.mark.parametrize('mistake, fragments', [
+    (['--launcher', 'slurm'], ['--launcher slurm: this process is not part '
+                               'of a SLURM job step', 'SLURM_PROCID']),
+    (['--launcher=mpi'], ['--launcher mpi: this process is not part of an '
+                          'Open MPI job', 'OMPI_COMM_WORLD_LOCAL_RANK']),
+    (['--cfg-options', 'model.decode_head.num_classes=abc'],
+     ['model.decode_head.num_classes=abc: the config has the number 21']),
+])
+def test_launcher_outside_its_job_and_a_word_for_a_number(
+        tmp_path, monkeypatch, mistake, fragments):
+    for variable in ('SLURM_PROCID', 'OMPI_COMM_WORLD_LOCAL_RANK'):
+        monkeypatch.delenv(variable, raising=False)
+    proc = run_tool('tools/train.py', config('fcn_r101_voc_321_fp32.py'),
+                    '--work-dir', str(tmp_path / 'wd'), *mistake,
+                    check=False)
+    _assert_one_line_error(proc, *fragments)
+    assert not (tmp_path / 'wd').exists()
+
+
+@pytest.mark.parametrize('base, fragment', [
+    ("_base_ = ['fcn_plugin::../../x.py']\n",
+     '`_get_package_and_cfg_path` is used for get external package'),
+    ("_base_ = ['base_with_import.py']\n",
+     'The configuration file type in the inheritance chain must match'),
+])
+def test_config_mmengine_refuses_is_one_line(tmp_path, base, fragment):
+    (tmp_path / 'base_with_import.py').write_text('import os\nx = 1\n')
+    (tmp_path / 'mine.py').write_text(base)
+    proc = run_tool('tools/train.py', str(tmp_path / 'mine.py'), check=False)
+    _assert_one_line_error(proc, f'config {tmp_path / "mine.py"} (or a '
+                           '_base_ file of it) cannot be loaded', fragment)

@@ -40,6 +40,14 @@ def load_config(path, cfg_options=None):
         raise UserInputError(
             f'syntax error in config {where}, line {exc.lineno}: '
             f'{exc.msg}. A config is Python: fix the file.') from None
+    except (ValueError, RuntimeError, AssertionError) as exc:
+        # mmengine's own refusals of a config's form: a `pkg::` path it
+        # cannot split, a _base_ that imports a module, ... (a missing
+        # file is a FileNotFoundError, named with its fix by describe_error)
+        reason = ' '.join(str(exc).split())
+        raise UserInputError(
+            f'config {path} (or a _base_ file of it) cannot be loaded: '
+            f'{reason}') from None
     if cfg_options:
         merge_options(cfg, cfg_options)
     return cfg

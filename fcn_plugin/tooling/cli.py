@@ -114,13 +114,35 @@ def check_user_options(argv, training=False):
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument('config')
     parser.add_argument('--work-dir')
+    parser.add_argument('--launcher')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     args, _ = parser.parse_known_args(argv)
+    check_launcher(args.launcher)
     cfg = load_checked_config(args.config, args.cfg_options)
     if training:
         check_config_dump(args.config, args.work_dir or cfg.get('work_dir'))
         from ..weights.imagenet_init import check_init_file
         check_init_file(cfg)
+
+
+# what mmengine's launchers read from the environment their job starts
+LAUNCHER_ENVIRONMENT = {
+    'slurm': ('SLURM_PROCID', 'a SLURM job step: srun ... or '
+              'tools/slurm_train.sh / tools/slurm_test.sh'),
+    'mpi': ('OMPI_COMM_WORLD_LOCAL_RANK', 'an Open MPI job: mpirun -n N ...'),
+}
+
+
+def check_launcher(launcher):
+    """``--launcher slurm``/``mpi`` outside such a job: one line (mmengine
+    dies on a ``KeyError`` for the job's environment variable)."""
+    if launcher in LAUNCHER_ENVIRONMENT:
+        variable, how = LAUNCHER_ENVIRONMENT[launcher]
+        if variable not in os.environ:
+            raise UserInputError(
+                f'--launcher {launcher}: this process is not part of {how} '
+                f'({variable} is not set); start it that way, or leave '
+                '--launcher out for one process')
 
 
 def check_config_dump(config, work_dir):

@@ -93,6 +93,23 @@ def _hook_option_error(merged, key):
             'the first checkpoint save.')
 
 
+def _type_error(cfg, key, value):
+    """A number in the config given a value that is no number: it fails
+    only deep inside whatever builds it (``num_classes=abc``)."""
+    try:
+        old = cfg
+        for part in key.split('.'):
+            old = old[int(part)] if isinstance(old, (list, tuple)) \
+                else old[part]
+    except (KeyError, IndexError, ValueError, TypeError):
+        return ''
+    number = isinstance(old, (int, float)) and not isinstance(old, bool)
+    if not number or not isinstance(value, str):
+        return ''
+    return (f'--cfg-options {key}={value}: the config has the number {old} '
+            'there; give a number')
+
+
 def check_cfg_options(cfg, options):
     """Warn about no-op keys; raise on hook options that would fail late.
 
@@ -106,7 +123,8 @@ def check_cfg_options(cfg, options):
     merged = copy.deepcopy(cfg)
     merge_options(merged, options)
     for key in options:
-        error = _hook_option_error(merged, key)
+        error = _type_error(cfg, key, options[key]) or \
+            _hook_option_error(merged, key)
         if error:
             raise UserInputError(error)
     return [w for w in (_warn_top_level(cfg, key) for key in options) if w]
