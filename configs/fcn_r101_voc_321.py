@@ -4,3 +4,4 @@ _base_ = './fcn_r101_voc_321_fp32.py'
 # fp16 autocast + dynamic GradScaler on GPU (on a CPU: bf16 where it has
 # bf16 instructions, else float32)
 optim_wrapper = dict(type='MixedPrecisionOptimWrapper', loss_scale='dynamic')
+allow_tf32 = None  # the fp32 row's IEEE float32 is not this row's: torch's default

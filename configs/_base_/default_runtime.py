@@ -22,6 +22,8 @@ resume_required = False
 randomness = dict(seed=None)
 tta_model = dict(type='SegTTAModel')
 # RNG states in checkpoints (exact resume); SIGTERM/SIGINT/SIGHUP ->
-# checkpoint, exit; a NaN/Inf loss stops the run before anything is saved
+# checkpoint, exit; a NaN/Inf loss stops the run before anything is saved;
+# allow_tf32 applied (None: torch's default)
 custom_hooks = [dict(type='RandomStateHook'), dict(type='PreemptionHook'),
-                dict(type='NonFiniteLossHook')]
+                dict(type='NonFiniteLossHook'), dict(type='TF32Hook')]
+allow_tf32 = None

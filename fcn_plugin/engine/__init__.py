@@ -9,6 +9,7 @@ from .random_state_hook import RandomStateHook
 from .reference_poly_lr import ReferencePolyLR
 from .resumable_train_loop import ResumableIterBasedTrainLoop
 from .resume_safe_runner import ResumeSafeRunner
+from .tf32_hook import TF32Hook
 
 __all__ = [
     'AtomicCheckpointHook', 'AtomicLocalBackend', 'ConciseConsoleRunner',
@@ -16,5 +17,5 @@ __all__ = [
     'NonFiniteLossHook',
     'PreemptionHook', 'RandomStateHook', 'ReferencePolyLR',
     'ResumableIterBasedTrainLoop',
-    'ResumeSafeRunner', 'worker_ignores_terminal_signals'
+    'ResumeSafeRunner', 'TF32Hook', 'worker_ignores_terminal_signals'
 ]

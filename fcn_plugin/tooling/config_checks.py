@@ -28,7 +28,7 @@ READ_AFTER_LOADING = {
     *inspect.signature(Runner.__init__).parameters,
     'runner_type', 'custom_imports', 'model_wrapper_cfg', 'sync_bn',
     'find_unused_parameters', 'compile', 'tta_model', 'tta_pipeline',
-    'test_pipeline', 'resume_required'
+    'test_pipeline', 'resume_required', 'allow_tf32'
 } - {'self', 'cfg'}
 
 
@@ -46,7 +46,8 @@ def _uses_of(cfg, value, prefix=''):
         path = f'{prefix}{key}'
         if isinstance(item, (dict, list)):
             found += _uses_of(item, value, path + '.')
-        elif item == value and not isinstance(item, bool):
+        elif item == value and not isinstance(item, bool) \
+                and not isinstance(value, bool):  # False == 0: no use
             found.append(path)
     return found
 
