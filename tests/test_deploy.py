@@ -117,27 +117,28 @@ def test_an_output_that_is_an_input_is_refused_and_left_intact(
 
 def test_a_failed_parity_check_leaves_the_deployed_model_as_it_was(
         tmp_path, exported, tiny_checkpoint, voc_root):
-    """A model that fails the check (NaN weights in the classifier: NaN
-    logits fail it, as NaN compares false) never reaches the deploy path;
-    a passing one replaces it and says so."""
+    """A model that fails the check (classifier weights at float32's
+    largest value: logits overflow to inf, whose differences are NaN, which
+    fails it; non-finite weights are refused before, as a diverged run's)
+    never reaches the deploy path; a passing one replaces it and says so."""
     import os
     onnx_path, _ = exported
     deployed = tmp_path / 'fcn.onnx'
     deployed.write_bytes(b'the model in production')
     ckpt = torch.load(tiny_checkpoint, map_location='cpu', weights_only=False)
-    ckpt['state_dict'] = {k: v.float().fill_(float('nan'))
+    ckpt['state_dict'] = {k: v.float().fill_(3e38)
                           if k.startswith('decode_head.conv_seg') else v
                           for k, v in ckpt['state_dict'].items()}
-    torch.save(ckpt, tmp_path / 'nan.pth')
+    torch.save(ckpt, tmp_path / 'huge.pth')
     options = ['--cfg-options', *TINY_MODEL,
                f'test_dataloader.dataset.data_root={voc_root}']
     proc = run_tool('tools/deployment/export_onnx.py', CFG,
-                    str(tmp_path / 'nan.pth'), str(deployed), *options,
+                    str(tmp_path / 'huge.pth'), str(deployed), *options,
                     check=False)
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert 'does not match PyTorch; nothing written' in proc.stderr
     assert deployed.read_bytes() == b'the model in production'
-    assert sorted(os.listdir(tmp_path)) == ['fcn.onnx', 'nan.pth']
+    assert sorted(os.listdir(tmp_path)) == ['fcn.onnx', 'huge.pth']
     proc = run_tool('tools/deployment/export_onnx.py', CFG, tiny_checkpoint,
                     str(deployed), *options)
     assert f'replaced {deployed}' in proc.stdout
