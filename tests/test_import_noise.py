@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from fcn_plugin.import_noise import without_import_noise
+from fcn_plugin.import_noise import CHECKPOINT_NOISE, without_import_noise
 
 
 def test_import_prints_nothing():
@@ -30,3 +30,14 @@ def test_only_the_noise_is_dropped(capsys):
             print('said before the failure')
             raise ImportError('boom')
     assert capsys.readouterr().out == 'said before the failure\n'
+
+
+def test_checkpoint_loading_line_is_dropped(capsys, tiny_checkpoint):
+    """mmengine's raw 'Loads checkpoint by ...' print, from its own loader."""
+    from mmengine.runner.checkpoint import _load_checkpoint
+    with without_import_noise(CHECKPOINT_NOISE):
+        _load_checkpoint(tiny_checkpoint, map_location='cpu')
+        print('Loads checkpoint by hand')
+    assert capsys.readouterr().out == 'Loads checkpoint by hand\n'
+    _load_checkpoint(tiny_checkpoint, map_location='cpu')
+    assert capsys.readouterr().out.startswith('Loads checkpoint by ')

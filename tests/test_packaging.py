@@ -216,11 +216,13 @@ def test_user_config_trains_resumes_tests_and_infers_from_a_wheel_by_mim(
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     log = proc.stdout + proc.stderr
     assert 'Resuming at iteration 2' in log, log
+    assert 'Loads checkpoint by' not in log
     assert (work / 'wd' / 'iter_3.pth').is_file()
     proc = _mim(wheel_venv, 'test', 'fcn_plugin', 'my_cfg.py',
                 '--checkpoint', 'wd/iter_3.pth', '--work-dir', 'wd', cwd=work)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     assert re.search(r'mIoU: \d', proc.stdout + proc.stderr)
+    assert 'Loads checkpoint by' not in proc.stdout  # mmengine's raw print
     photos = work / 'photos'
     photos.mkdir()
     import cv2

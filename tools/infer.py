@@ -65,9 +65,11 @@ def main(argv=None):
     import fcn_plugin  # noqa: F401  (before mmseg's models: mmcv-lite)
     from mmseg.apis import MMSegInferencer
 
+    from fcn_plugin.import_noise import CHECKPOINT_NOISE, without_import_noise
     cfg = load_checked_config(args.config, args.cfg_options)
-    inferencer = MMSegInferencer(model=cfg, weights=args.checkpoint,
-                                 device=args.device)
+    with without_import_noise(CHECKPOINT_NOISE):  # mmengine's raw print
+        inferencer = MMSegInferencer(model=cfg, weights=args.checkpoint,
+                                     device=args.device)
     vis_dir, pred_dir = osp.join(args.out, 'vis'), osp.join(args.out, 'pred')
     # outputs are named after their input, extension kept: a.jpg and a.png
     # give vis/a.jpg, vis/a.png, pred/a.jpg.png, pred/a.png.png

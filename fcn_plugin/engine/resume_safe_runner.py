@@ -23,6 +23,7 @@ from mmengine.dist import is_main_process
 from mmengine.registry import RUNNERS
 
 from ..errors import UserInputError, describe_error
+from ..import_noise import CHECKPOINT_NOISE, without_import_noise
 from .atomic_checkpoints import TMP_MARK
 from .concise_console_runner import ConciseConsoleRunner
 from .optimizer_state_check import foreign_optimizer_state
@@ -99,9 +100,14 @@ class ResumeSafeRunner(ConciseConsoleRunner):
                 self._load_from = path
         return super().load_or_resume()
 
+    def load_checkpoint(self, *args, **kwargs):
+        with without_import_noise(CHECKPOINT_NOISE):  # mmengine's raw print
+            return super().load_checkpoint(*args, **kwargs)
+
     def resume(self, filename, *args, **kwargs):
         try:
-            super().resume(filename, *args, **kwargs)
+            with without_import_noise(CHECKPOINT_NOISE):
+                super().resume(filename, *args, **kwargs)
         except UserInputError:
             raise
         except Exception as exc:  # noqa: BLE001 - named if the classifier knows it
