@@ -102,6 +102,15 @@ def test_wheel_configs_are_the_repo_configs(wheel_site):
     # the checkout reads the same files through its links
     assert os.path.realpath(fcn_plugin.config_file('fcn_r101_voc_321.py')) \
         == os.path.join(REPO, 'configs', 'fcn_r101_voc_321.py')
+    # and its tools, for mim train/test/run
+    for name in ('train.py', 'test.py', 'infer.py', 'analysis/get_flops.py'):
+        with open(os.path.join(REPO, 'tools', name), 'rb') as f:
+            assert (wheel_site / 'fcn_plugin/.mim/tools' / name
+                    ).read_bytes() == f.read(), name
+    # mim finds a config or a tool by its file name alone: no name twice
+    names = [f for _, _, files in os.walk(wheel_site / 'fcn_plugin/.mim')
+             for f in files if f.endswith('.py')]
+    assert len(names) == len(set(names)) and len(names) > 20, names
 
 
 def test_metafile_lists_the_rows_in_model_index_format():
