@@ -24,3 +24,20 @@ def test_work_dir_holding_the_config_is_refused_and_the_config_kept(
         assert 'use another --work-dir (e.g. work_dirs/my_fcn)' in line
     assert config.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ['my_fcn.py', 'sub']
+
+
+def test_converter_refuses_to_write_onto_its_source(tmp_path,
+                                                    tiny_checkpoint):
+    """fcn2mmseg.py with dst naming src through a symbolic link (the
+    earlier check compared spellings only)."""
+    import shutil
+    src = tmp_path / 'fcn.pth'
+    shutil.copy(tiny_checkpoint, src)
+    os.symlink(src, tmp_path / 'link.pth')
+    before = src.read_bytes()
+    proc = run_tool('tools/model_converters/fcn2mmseg.py', str(src),
+                    str(tmp_path / 'link.pth'), check=False)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    line, = proc.stderr.strip().splitlines()
+    assert 'is also an input of this command' in line, line
+    assert src.read_bytes() == before

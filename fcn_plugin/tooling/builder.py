@@ -7,11 +7,10 @@ from mmengine.registry import init_default_scope
 
 from ..errors import UserInputError
 
-from ..mim_configs import ROWS, row_names
+from ..mim_configs import row_names
 
 # the checkout: fcn_plugin/tooling/ is two folders below it
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-REPO_CONFIGS = ROWS  # the row configs (the checkout's configs/, or the wheel's)
 
 
 def missing_config_message(path):

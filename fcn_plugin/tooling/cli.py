@@ -151,16 +151,13 @@ def check_config_dump(config, work_dir):
     replace the user's config (its ``_base_`` and comments gone). Refuse."""
     if work_dir is None:  # mmseg's default: work_dirs/<config name>/
         return
-    from .output_files import refuse_output_onto_input
-    dump = osp.join(work_dir, osp.basename(config))
-    try:
-        refuse_output_onto_input(dump, config)
-    except UserInputError:
+    from .output_files import same_file
+    if same_file(osp.join(work_dir, osp.basename(config)), config):
         raise UserInputError(
             f'--work-dir {work_dir} holds the config {config}: the run '
             'writes its flattened copy of the config there under the same '
             'name, which would replace yours; use another --work-dir (e.g. '
-            f'work_dirs/{osp.splitext(osp.basename(config))[0]})') from None
+            f'work_dirs/{osp.splitext(osp.basename(config))[0]})')
 
 
 def _not_upstream_noise(record):

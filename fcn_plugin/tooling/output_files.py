@@ -17,7 +17,8 @@ from ..engine.atomic_checkpoints import TMP_MARK
 from ..errors import UserInputError
 
 
-def _same_file(a, b):
+def same_file(a, b):
+    """Whether paths ``a`` and ``b`` name one file, however spelt."""
     try:
         return osp.samefile(a, b)
     except OSError:  # one does not exist (yet)
@@ -27,7 +28,7 @@ def _same_file(a, b):
 def refuse_output_onto_input(output, *inputs):
     """A :class:`UserInputError` when ``output`` is one of ``inputs``."""
     for given in inputs:
-        if _same_file(output, given):
+        if same_file(output, given):
             raise UserInputError(
                 f'{output} is also an input of this command ({given}): '
                 'writing it would replace that input; name another output '

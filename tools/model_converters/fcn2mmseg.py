@@ -19,7 +19,9 @@ from fcn_plugin.tooling.cli import user_errors
 from fcn_plugin.errors import UserInputError
 from fcn_plugin.weights import (convert_fcn_state_dict, load_checkpoint_file,
                                 state_dict_mismatch)
-from fcn_plugin.tooling.builder import REPO_CONFIGS, build_segmentor, load_config
+from fcn_plugin.mim_configs import config_file
+from fcn_plugin.tooling.builder import build_segmentor, load_config
+from fcn_plugin.tooling.output_files import refuse_output_onto_input
 from fcn_plugin.models.checked_encoder_decoder import likely_cause
 
 DEFAULT_CONFIGS = {  # num_classes -> the row config the checkpoint belongs to
@@ -43,16 +45,15 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    if osp.abspath(args.src) == osp.abspath(args.dst):
-        raise UserInputError('dst must differ from src (src is never modified)')
+    refuse_output_onto_input(args.dst, args.src)  # however spelt
     checkpoint = load_checkpoint_file(args.src, 'FCN checkpoint')
     state_dict, dropped = convert_fcn_state_dict(checkpoint)
     if 'decode_head.conv_seg.weight' not in state_dict:
         raise UserInputError(f'{args.src} has no classifier.4.weight: not an '
                              'FCN checkpoint')
     num_classes = state_dict['decode_head.conv_seg.weight'].shape[0]
-    config = args.config or osp.join(
-        REPO_CONFIGS, DEFAULT_CONFIGS.get(num_classes, 'fcn_r101_voc_321.py'))
+    config = args.config or config_file(
+        DEFAULT_CONFIGS.get(num_classes, 'fcn_r101_voc_321.py'))
     cfg = load_config(config)
     if not args.config:  # no row config for this class count: say which
         cfg.model.decode_head.num_classes = num_classes
