@@ -30,6 +30,10 @@ EXTRAS := $(if $(filter onedl,$(STACK)),onedl$(COMMA)tests,openmmlab$(COMMA)$(if
 # onedl-mmcv 2.3.6 compiles its ops only when torch imports in its build
 # environment: pip's isolated build has none, so no ops, no compiler
 ONEDL_MMCV := onedl-mmcv==2.3.6
+# the build backend's requirements, from pyproject.toml (one source): the
+# venv gets them (full mmcv builds without isolation) and so does a wheelhouse
+# (an offline editable install builds in isolation from it)
+BUILD_REQUIRES := $(shell sed -n 's/^requires = \[\(.*\)\]$$/\1/p' pyproject.toml | sed 's/", "/" "/g')
 # setuptools' 9-line editable-install notice tells a user nothing
 QUIET_PIP := PYTHONWARNINGS=ignore $(PY) -m pip install -q
 
@@ -50,7 +54,7 @@ $(STAMP): setup.cfg pyproject.toml
 	  *) echo "STACK must be openmmlab or onedl (got '$(STACK)')"; exit 1;; esac; \
 	test -x $(PY) || $(PYTHON) -m venv $(VENV); \
 	echo "installing into $(VENV): $$($(PY) --version), torch==$(TORCH_VERSION) $(NUMPY_PIN), STACK=$(STACK), MMCV=$(MMCV)"; \
-	$(QUIET_PIP) --upgrade pip "setuptools<81" wheel; \
+	$(QUIET_PIP) --upgrade pip $(BUILD_REQUIRES); \
 	$(QUIET_PIP) torch==$(TORCH_VERSION) $(if $(NUMPY_PIN),"$(NUMPY_PIN)"); \
 	if [ "$(STACK)" = onedl ]; then \
 	  $(PY) -m pip uninstall -q -y mmcv mmcv-lite mmengine mmsegmentation mmpretrain 2>/dev/null || true; \
@@ -82,7 +86,7 @@ wheelhouse:
 	torch=$(if $(filter none,$(TORCH_VERSION)),torch,torch==$(TORCH_VERSION)); \
 	PYTHONWARNINGS=ignore $$pip install -q --upgrade pip; \
 	PYTHONWARNINGS=ignore $$pip install -q --dry-run --ignore-installed --report $$tmp/report.json \
-	  ".[openmmlab,lite,tests]" "$$torch" $(if $(NUMPY_PIN),"$(NUMPY_PIN)") "setuptools<81" wheel; \
+	  ".[openmmlab,lite,tests]" "$$torch" $(if $(NUMPY_PIN),"$(NUMPY_PIN)") $(BUILD_REQUIRES); \
 	$$tmp/venv/bin/python -c "import json, sys; skip = sys.argv[2] == 'none'; \
 	  names = [(i['metadata']['name'], i['metadata']['version']) for i in json.load(open(sys.argv[1]))['install']]; \
 	  print('\n'.join(f'{n}=={v}' for n, v in names if n.lower().replace('-', '_') != 'fcn_plugin' and not (skip and (n == 'torch' or n == 'triton' or n.startswith(('nvidia-', 'cuda-'))))))" \
@@ -98,7 +102,7 @@ OFFLINE_PIP := PIP_CONFIG_FILE=/dev/null PYTHONWARNINGS=ignore $(PY) -m pip inst
 install-offline:
 	@$(call took,install) { set -e; \
 	test -x $(PY) || $(PYTHON) -m venv $(VENV); \
-	$(OFFLINE_PIP) --upgrade "setuptools<81" wheel; \
+	$(OFFLINE_PIP) --upgrade $(BUILD_REQUIRES); \
 	$(PY) -c "import torch" 2>/dev/null || $(OFFLINE_PIP) torch; \
 	$(OFFLINE_PIP) -e ".[openmmlab,lite,tests]"; \
 	$(INSTALLED); }
