@@ -121,10 +121,22 @@ def test_previous_best_outside_the_run_is_never_removed(tmp_path):
     assert not (copy / 'best_mIoU_iter_2.pth').exists()
 
 
+def _tree_bytes(folder):
+    """Every path under ``folder`` with its bytes (None for a folder)."""
+    return {str(p.relative_to(folder)): None if p.is_dir() else p.read_bytes()
+            for p in sorted(folder.rglob('*'))}
+
+
 @pytest.mark.slow
 def test_second_training_in_a_work_dir_is_refused(tmp_path, voc_root):
-    """The holder is named; a killed holder leaves no stuck lock."""
+    """The holder is named; the refused run changes no byte in the work
+    dir (the running run's config dump, logs); a killed holder leaves no
+    stuck lock."""
     work = tmp_path / 'wd'
+    work.mkdir()
+    (work / os.path.basename(ROW)).write_text('# the running run\'s dump\n')
+    (work / '20261205_120000').mkdir()
+    (work / '20261205_120000' / 'log.log').write_bytes(b'running\n')
     holder = subprocess.Popen(
         [sys.executable, '-c',
          'import sys, time\nfrom fcn_plugin.engine.work_dir_lock import '
@@ -133,10 +145,11 @@ def test_second_training_in_a_work_dir_is_refused(tmp_path, voc_root):
         cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == 'locked'
+        before = _tree_bytes(work)
         proc = _train(tmp_path, voc_root)
         one_error_line(proc, 'is in use by another training',
                        f'pid {holder.pid}', '--work-dir')
-        assert not list(work.glob('iter_*.pth'))
+        assert _tree_bytes(work) == before
     finally:
         holder.kill()  # as kill -9: the kernel releases the lock
         holder.wait()

@@ -10,10 +10,12 @@ nothing to resume it says that training starts from iteration 0, or stops
 when the config sets ``resume_required=True``. A checkpoint whose optimizer
 state belongs to another model (:mod:`.optimizer_state_check`) stops the run
 before its first step, with the checkpoint named and the way to keep only
-its weights. A training holds the work
-dir's lock (:mod:`.work_dir_lock`), so a second one there stops at once.
+its weights. A training takes the work
+dir's lock (:mod:`.work_dir_lock`) before it writes anything there, so a
+second one stops at once and changes no byte of the first's files.
 """
 import glob
+import inspect
 import os
 import os.path as osp
 import re
@@ -21,13 +23,14 @@ import zipfile
 
 from mmengine.dist import is_main_process
 from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
 from ..errors import UserInputError, describe_error
 from ..import_noise import CHECKPOINT_NOISE, without_import_noise
 from .atomic_checkpoints import TMP_MARK
 from .concise_console_runner import ConciseConsoleRunner
 from .optimizer_state_check import foreign_optimizer_state
-from .work_dir_lock import lock_work_dir
+from .work_dir_lock import launch_rank, lock_work_dir
 
 _STEP = re.compile(r'^(iter|epoch)_(\d+)\.pth$')
 
@@ -71,10 +74,15 @@ class ResumeSafeRunner(ConciseConsoleRunner):
     stops the run."""
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        # the lock comes first: mmengine's __init__ already writes a log
+        # folder and the config dump, which a refused run must not touch
+        given = inspect.signature(Runner.__init__).bind(
+            self, *args, **kwargs).arguments
         self._work_dir_lock = None
-        if self._train_loop is not None and is_main_process():
-            self._work_dir_lock = lock_work_dir(self.work_dir)
+        if (given.get('train_dataloader') is not None
+                and launch_rank(given.get('launcher', 'none')) == 0):
+            self._work_dir_lock = lock_work_dir(given['work_dir'])
+        super().__init__(*args, **kwargs)
 
     def load_or_resume(self):
         if self._resume and self._load_from is None and not self._has_loaded:

@@ -21,6 +21,17 @@ import time
 from ..errors import UserInputError
 
 LOCK_NAME = '.train.lock'
+# the variable that holds a process's rank before mmengine's init_dist reads
+# it (mmengine.dist.utils), per launcher
+RANK_VARIABLE = {'pytorch': 'RANK', 'slurm': 'SLURM_PROCID',
+                 'mpi': 'OMPI_COMM_WORLD_RANK'}
+
+
+def launch_rank(launcher):
+    """This process's rank in the job ``launcher`` started, read as mmengine
+    will read it (0 for ``'none'``): known before the process group is."""
+    variable = RANK_VARIABLE.get(launcher)
+    return int(os.environ.get(variable, 0)) if variable else 0
 
 
 def lock_work_dir(work_dir):
