@@ -243,3 +243,214 @@ def test_infer_writes_overlays(tmp_path, voc_root, tiny_checkpoint):
     assert no_cuda.returncode == 1 and 'Traceback' not in no_cuda.stderr
     assert 'error: --device cuda:0: no CUDA device is available here' in \
         no_cuda.stderr
+
+
+def _infer(images, out, checkpoint, *extra, check=True):
+    return run_tool('tools/infer.py', config('fcn_r101_voc_321.py'),
+                    checkpoint, str(images), '--out', str(out), *extra,
+                    '--cfg-options', *TINY_MODEL, check=check)
+
+
+def _photos(folder, count, size=(40, 56)):
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(count):
+        cv2.imwrite(str(folder / f'p{i:04d}.png'),
+                    rng.integers(0, 255, (*size, 3), np.uint8))
+    return folder
+
+
+def test_infer_streams_and_an_interrupted_run_keeps_finished_images(
+        tmp_path, tiny_checkpoint):
+    """Outputs appear while it runs; killed (-9) midway, every file in
+    --out is complete, and --skip-existing finishes the rest only."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import REPO
+    images = _photos(tmp_path / 'photos', 300)
+    out = tmp_path / 'out'
+    proc = subprocess.Popen(
+        [sys.executable, 'tools/infer.py', config('fcn_r101_voc_321.py'),
+         tiny_checkpoint, str(images), '--out', str(out), '--cfg-options',
+         *TINY_MODEL], cwd=REPO, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while len(list((out / 'pred').glob('*.png'))) < 5:
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    finished = sorted(p.name for p in (out / 'pred').glob('*.png'))
+    assert 5 <= len(finished) < 300  # written as it went, not at the end
+    for name in finished:  # each one whole: decodes at its input's size
+        assert cv2.imread(str(out / 'pred' / name),
+                          cv2.IMREAD_UNCHANGED).shape == (40, 56)
+    before = {n: (out / 'pred' / n).read_bytes() for n in finished
+              if (out / 'vis' / n[:-4]).exists()}  # both outputs: done
+    done = len(before)
+    again = _infer(images, out, tiny_checkpoint, '--skip-existing',
+                   '--batch-size', '4')
+    assert f'--skip-existing: {done} of 300 image(s) already have both ' \
+        'outputs' in again.stdout
+    assert f'wrote {300 - done} overlay(s)' in again.stdout
+    assert len(list((out / 'pred').glob('*.png'))) == 300
+    assert not [p for p in out.rglob('*') if '.tmp' in p.name]
+    for name, data in before.items():  # skipped: not rewritten
+        assert (out / 'pred' / name).read_bytes() == data
+    # progress: plain lines off a terminal, with rate and ETA
+    assert '\r' not in again.stdout
+    assert re.search(r'images: \d+/\d+ \(\d+ %\), [\d.]+/s, took',
+                     again.stdout)
+
+
+def test_infer_batches_give_the_single_image_results(tmp_path,
+                                                     tiny_checkpoint):
+    """--batch-size 3 over images of two sizes: the class maps of
+    mmseg's own inferencer, one path at a time."""
+    import fcn_plugin  # noqa: F401
+    from mmseg.apis import MMSegInferencer
+
+    from fcn_plugin.tooling.cli import load_checked_config
+    images = _photos(tmp_path / 'photos', 4)
+    cv2.imwrite(str(images / 'wide.png'),
+                np.random.default_rng(1).integers(0, 255, (30, 70, 3),
+                                                  np.uint8))
+    out = tmp_path / 'out'
+    _infer(images, out, tiny_checkpoint, '--batch-size', '3')
+    from mmengine.config import DictAction
+    cfg = load_checked_config(config('fcn_r101_voc_321.py'), {
+        key: DictAction._parse_iterable(value)
+        for key, value in (o.split('=', 1) for o in TINY_MODEL)})
+    inferencer = MMSegInferencer(model=cfg, weights=tiny_checkpoint,
+                                 device='cpu')
+    for path in sorted(images.iterdir()):
+        expected = inferencer(str(path), return_datasamples=True)
+        expected = expected.pred_sem_seg.data[0].numpy()
+        written = cv2.imread(str(out / 'pred' / (path.name + '.png')),
+                             cv2.IMREAD_UNCHANGED)
+        np.testing.assert_array_equal(written, expected)
+
+
+def test_second_infer_into_one_out_is_refused(tmp_path, tiny_checkpoint):
+    import subprocess
+    import sys
+
+    from conftest import REPO
+    images = _photos(tmp_path / 'photos', 2)
+    out = tmp_path / 'out'
+    _infer(images, out, tiny_checkpoint)
+    before = {p: p.read_bytes() for p in out.rglob('*') if p.is_file()}
+    holder = subprocess.Popen(
+        [sys.executable, '-c',
+         'import sys, time\nfrom fcn_plugin.engine.work_dir_lock import '
+         'lock_folder\nlock = lock_folder(sys.argv[1], ".infer.lock", "x", '
+         '"--out")\nprint("locked", flush=True)\ntime.sleep(600)', str(out)],
+        cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == 'locked'
+        proc = _infer(images, out, tiny_checkpoint, check=False)
+    finally:
+        holder.kill()
+        holder.wait()
+    errors = [l for l in proc.stderr.splitlines() if l.strip()]
+    assert proc.returncode == 1 and len(errors) == 1, proc.stderr
+    assert f'--out {out} is in use by another inference (pid {holder.pid}' \
+        in errors[0]
+    after = {p: p.read_bytes() for p in out.rglob('*') if p.is_file()}
+    assert {p: b for p, b in after.items() if p.name != '.infer.lock'} == \
+        {p: b for p, b in before.items() if p.name != '.infer.lock'}
+
+
+def _exif_jpeg(path, rgb, orientation):
+    """A JPEG whose EXIF says: display rotated (6: 90 degrees clockwise)."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(rgb).save(path, quality=95, exif=exif.tobytes())
+
+
+def test_exif_orientation_dataset_as_the_reference_infer_upright(
+        tmp_path, voc_root, tiny_checkpoint):
+    """A tagged, non-square VOC JPEG loads as PIL (the reference) loads
+    it, unrotated, so its label matches; infer.py shows the photo upright
+    and its class map has that orientation, saying so."""
+    import fcn_plugin  # noqa: F401
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import TRANSFORMS
+
+    from fcn_plugin.tooling.builder import load_config
+    root = tmp_path / 'VOC2012'
+    shutil.copytree(voc_root, root)
+    name = '2007_000001'
+    label = cv2.imread(str(root / 'SegmentationClassAug' / f'{name}.png'),
+                       cv2.IMREAD_UNCHANGED)
+    height, width = label.shape
+    assert height != width
+    rgb = np.random.default_rng(0).integers(0, 255, (height, width, 3),
+                                            np.uint8)
+    jpeg = root / 'JPEGImages' / f'{name}.jpg'
+    _exif_jpeg(jpeg, rgb, 6)
+    assert Image.open(jpeg).getexif()[0x0112] == 6
+    reference = np.asarray(Image.open(jpeg).convert('RGB'))  # PIL: stored
+    cfg = load_config(config('fcn_r101_voc_321.py'))
+    init_default_scope('mmseg')
+    for pipeline in (cfg.train_pipeline, cfg.test_pipeline):
+        load = TRANSFORMS.build(pipeline[0])
+        img = load(dict(img_path=str(jpeg)))['img']
+        assert img.shape[:2] == reference.shape[:2] == (height, width)
+        assert np.abs(img[..., ::-1].astype(int) - reference).mean() < 2
+    proc = run_tool('tools/check_dataset.py', config('fcn_r101_voc_321.py'),
+                    '--data-root', str(root))
+    assert 'OK: the dataset is ready.' in proc.stdout
+    photos = tmp_path / 'photos'
+    photos.mkdir()
+    shutil.copy(jpeg, photos / 'phone.jpg')
+    out = tmp_path / 'out'
+    proc = _infer(photos, out, tiny_checkpoint)
+    assert '1 photo(s) carry an EXIF orientation: shown upright' in \
+        proc.stdout and 'phone.jpg' in proc.stdout
+    upright = (width, height)  # rotated 90 degrees for display
+    pred = cv2.imread(str(out / 'pred/phone.jpg.png'), cv2.IMREAD_UNCHANGED)
+    vis = cv2.imread(str(out / 'vis/phone.jpg'), cv2.IMREAD_IGNORE_ORIENTATION
+                     | cv2.IMREAD_COLOR)
+    assert pred.shape == vis.shape[:2] == upright
+
+
+def _png_bomb(path, side):
+    """A real grey PNG of side x side zeros: a few KB on disk."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack('>I', len(data)) + body + struct.pack(
+            '>I', zlib.crc32(body))
+    packer, row = zlib.compressobj(9), b'\0' * (side + 1)
+    idat = b''.join(packer.compress(row) for _ in range(side)) + \
+        packer.flush()
+    path.write_bytes(b'\x89PNG\r\n\x1a\n' + chunk(
+        b'IHDR', struct.pack('>IIBBBBB', side, side, 8, 0, 0, 0, 0)) +
+        chunk(b'IDAT', idat) + chunk(b'IEND', b''))
+
+
+def test_check_dataset_names_a_decompression_bomb_without_decoding(
+        tmp_path, voc_root):
+    root = tmp_path / 'VOC2012'
+    shutil.copytree(voc_root, root)
+    bomb = root / 'SegmentationClassAug' / '2007_000003.png'
+    _png_bomb(bomb, 20000)
+    assert bomb.stat().st_size < 1_000_000
+    proc = run_tool('tools/check_dataset.py', config('fcn_r101_voc_321.py'),
+                    '--data-root', str(root), '--splits', 'train',
+                    check=False)
+    assert proc.returncode == 1
+    assert f'label {bomb} is 20000x20000 pixels, far beyond a dataset ' \
+        'frame: not decoded' in proc.stdout
+    assert 'FAILED: 1 problem(s)' in proc.stdout
+    # what it read, where, with how many processes; plain progress lines
+    assert f'train: reading 24 images and labels from {root}/JPEGImages (' \
+        in proc.stdout
+    assert 'train samples: 24/24 (100 %)' in proc.stdout
+    assert '\r' not in proc.stdout

@@ -2,25 +2,35 @@
 """Check a config's datasets before spending GPU hours on them.
 
 Reads every image and label of each split through the config's own loading
-steps and reports, per split, image/label counts and EVERY problem: missing
-and unreadable files, label/image size mismatches and label values outside
-the classes. Exit code 0 when everything is usable, 1 otherwise.
+steps, in one process per core (--workers), and reports, per split, the
+folder it read (after tools/prepare_cityscapes.py: the half-resolution copy
+the training reads), image/label counts and EVERY problem: missing and
+unreadable files, files whose header claims an absurd size (not decoded),
+label/image size mismatches and label values outside the classes. Exit code
+0 when everything is usable, 1 otherwise.
 
     python tools/check_dataset.py configs/fcn_r101_voc_321.py
     python tools/check_dataset.py configs/fcn_r101_cityscapes_256x512.py --splits val
 """
 import argparse
+import os
 import os.path as osp
 import sys
 from collections import Counter
+from multiprocessing import Pool
 
 import numpy as np
-from mmengine.utils import ProgressBar
 
 from fcn_plugin.tooling.cli import CfgOptionsAction, load_checked_config, user_errors
+from fcn_plugin.tooling.progress import Progress
 
 LABEL_STEPS = ('LoadAnnotations', 'CheckedLoadAnnotations',
                'CityscapesLabelIdMap')
+# far beyond any segmentation dataset's frames (Cityscapes: 2 megapixels);
+# a file claiming more is reported by name before it is decoded (a 48 KB
+# PNG of 20000x20000 decodes to 1.2 GB)
+MAX_PIXELS = 50_000_000
+_steps = {}  # per worker process: the config's loading steps
 
 
 def parse_args(argv):
@@ -33,49 +43,84 @@ def parse_args(argv):
     parser.add_argument('--data-root', help="override every split's data_root")
     parser.add_argument('--max-problems', type=int, default=20,
                         help='problems listed per split (all are counted)')
+    parser.add_argument('--workers', type=int, default=os.cpu_count(),
+                        help='processes that decode the files')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='the same overrides as tools/train.py')
     return parser.parse_args(argv)
 
 
-def _sample_problems(info, load_image, label_steps):
-    """Every problem of one sample, and its label (or None)."""
+def _init_worker(load_step, label_steps):
+    import cv2
+    import fcn_plugin  # noqa: F401
+    from mmcv.transforms import Compose
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import TRANSFORMS
+    init_default_scope('mmseg')
+    cv2.setNumThreads(1)
+    _steps.update(load_image=TRANSFORMS.build(load_step),
+                  labels=Compose(label_steps))
+
+
+def oversized(path):
+    """``'W x H'`` when the header of ``path`` claims more than
+    :data:`MAX_PIXELS` (read without decoding), else ``''``."""
+    from PIL import Image
+    Image.MAX_IMAGE_PIXELS = None  # this check is ours; nothing is decoded
+    try:
+        with Image.open(path) as img:
+            width, height = img.size
+    except Exception:  # noqa: BLE001 - not for PIL: the decoder will say
+        return ''
+    return f'{width}x{height}' if width * height > MAX_PIXELS else ''
+
+
+def _sample_problems(info):
+    """Every problem of one sample, and its label's value counts."""
     from fcn_plugin.errors import UserInputError
     problems, results = [], dict(info, seg_fields=[])
     if not osp.isfile(info['img_path']):
         problems.append(f'missing image {info["img_path"]}')
+    elif size := oversized(info['img_path']):
+        problems.append(f'image {info["img_path"]} is {size} pixels, far '
+                        'beyond a dataset frame: not decoded; replace it')
     else:
         try:
-            results = load_image(results)
+            results = _steps['load_image'](results)
         except Exception as exc:  # noqa: BLE001 - reported, not raised
             problems.append(f'cannot read image {info["img_path"]}: '
                             f'{str(exc).strip() or type(exc).__name__}')
     seg_path = info.get('seg_map_path')
     if not seg_path:
-        return problems, None
+        return problems, {}
     if not osp.isfile(seg_path):
-        return problems + [f'missing label {seg_path}'], None
+        return problems + [f'missing label {seg_path}'], {}
+    if size := oversized(seg_path):
+        return problems + [f'label {seg_path} is {size} pixels, far beyond '
+                           'a dataset frame: not decoded; replace it'], {}
     try:
-        return problems, label_steps(results)['gt_seg_map']
+        seg = _steps['labels'](results)['gt_seg_map']
     except UserInputError as exc:
-        return problems + [str(exc)], None
+        return problems + [str(exc)], {}
     except Exception as exc:  # noqa: BLE001
         return problems + [f'cannot read label {seg_path}: '
-                           f'{str(exc).strip() or type(exc).__name__}'], None
+                           f'{str(exc).strip() or type(exc).__name__}'], {}
+    return problems, dict(zip(*np.unique(seg, return_counts=True)))
 
 
-def check_split(cfg, split, data_root, max_problems):
+def check_split(cfg, split, data_root, max_problems, workers):
     """Return ``(report_lines, problem_count)`` for one split."""
-    from mmcv.transforms import Compose
-    from mmseg.registry import DATASETS, TRANSFORMS
+    from mmseg.registry import DATASETS
 
     from fcn_plugin.errors import UserInputError
     ds_cfg = cfg[f'{split}_dataloader'].dataset.copy()
     if data_root:
         ds_cfg.data_root = data_root
-    label_steps = Compose([s for s in ds_cfg.pipeline
-                           if s['type'] in LABEL_STEPS])
-    load_image = TRANSFORMS.build(dict(type='LoadImageFromFile'))
+    label_steps = [s.to_dict() for s in ds_cfg.pipeline
+                   if s['type'] in LABEL_STEPS]
+    load_step = next((s.to_dict() for s in ds_cfg.pipeline
+                      if s['type'] == 'LoadImageFromFile'),
+                     dict(type='LoadImageFromFile'))
     ds_cfg.pipeline = []
     try:
         dataset = DATASETS.build(dict(ds_cfg, lazy_init=True))
@@ -90,22 +135,24 @@ def check_split(cfg, split, data_root, max_problems):
         return [f'{split}: 1 problem:',
                 f'    no samples: {source} lists no image'], 1
     values, problems = Counter(), []
-    bar = ProgressBar(len(data_list))
-    for info in data_list:
-        found, seg = _sample_problems(info, load_image, label_steps)
-        problems += found
-        if seg is not None:
-            values.update(dict(zip(*np.unique(seg, return_counts=True))))
-        bar.update()
-    sys.stdout.write('\n')
+    read_from = dataset.data_prefix.get('img_path') or dataset.data_root
+    print(f'{split}: reading {len(data_list)} images and labels from '
+          f'{read_from} ({workers} processes)', flush=True)
+    with Pool(workers, _init_worker, (load_step, label_steps)) as pool, \
+            Progress(len(data_list), f'{split} samples') as progress:
+        for found, counts in pool.imap(_sample_problems, data_list,
+                                       chunksize=8):
+            problems += found
+            values.update(counts)
+            progress.update()
     missing = dataset.missing_files(data_list)
     classes = dataset.metainfo['classes']
     present = sorted(int(v) for v in values if v != 255)
     lines = [
         f'{split}: {len(data_list) - len(missing["image"])} images, '
         f'{len(data_list) - len(missing["label"])} labels of '
-        f'{len(data_list)} listed ({type(dataset).__name__}, '
-        f'{dataset.data_root})',
+        f'{len(data_list)} listed ({type(dataset).__name__}, read from '
+        f'{read_from})',
         f'  classes present: {len(present)} of {len(classes)}; ignored (255) '
         f'pixels: {100 * values[255] / max(sum(values.values()), 1):.1f} %'
     ]
@@ -126,9 +173,8 @@ def main(argv=None):
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     report, total = [], 0
     for split in args.splits:
-        print(f'checking {split} ...', flush=True)
         lines, count = check_split(cfg, split, args.data_root,
-                                   args.max_problems)
+                                   args.max_problems, max(args.workers, 1))
         report += lines
         total += count
     print('\n'.join(report))

@@ -7,21 +7,28 @@ Writes colour overlays to OUT/vis/<input file name> and class-index maps
     python tools/infer.py configs/fcn_r101_voc_321.py CHECKPOINT photo.jpg --out out/
     python tools/infer.py configs/fcn_r101_cityscapes_256x512.py CHECKPOINT imgs/ --out out/
 
+It streams: each image is decoded once, inferred (--batch-size images of one
+size at a time), its two files written (to a temporary name, then renamed)
+and dropped, so memory does not grow with the folder, and an interrupted
+run keeps every image it finished; --skip-existing continues it. One run
+per --out at a time. A photo's EXIF orientation is applied (it is shown
+upright), and its class map is in that same orientation.
+
 Give the same --cfg-options the model was trained with (e.g. a smaller
 backbone); a checkpoint that does not fit the config stops with a message.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
-import cv2
-import numpy as np
-
-from fcn_plugin.tooling.cli import (CfgOptionsAction, check_device,
-                            load_checked_config, user_errors)
 from fcn_plugin.errors import UserInputError
+from fcn_plugin.tooling.cli import (CfgOptionsAction, check_device,
+                                    load_checked_config, user_errors)
 from fcn_plugin.tooling.inference import list_images
+from fcn_plugin.tooling.streaming_inference import (StreamingSegmenter,
+                                                    batches, exif_rotated)
+from fcn_plugin.tooling.progress import Progress
+
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
@@ -32,19 +39,23 @@ def parse_args(argv):
     parser.add_argument('images', help='an image file or a folder of images')
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument('--device', default='cpu', help='cpu or cuda:0')
+    parser.add_argument('--batch-size', type=int, default=1,
+                        help='images inferred together (those of one size)')
+    parser.add_argument('--skip-existing', action='store_true',
+                        help='leave out images whose overlay and class map '
+                        'are already in --out (a rerun continues)')
     parser.add_argument('--opacity', type=float, default=0.5)
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='the options the model was trained with')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.batch_size < 1:
+        parser.error('--batch-size must be at least 1')
+    return args
 
 
-def _unreadable(path):
-    """Why ``path`` cannot be read as an image (``''`` if it can)."""
-    import mmcv
-    try:
-        return '' if mmcv.imread(path) is not None else 'not an image'
-    except (OSError, ValueError) as exc:
-        return str(exc).splitlines()[0]
+def _say_list(count, what, paths):
+    print(f'{count} {what}: {", ".join(osp.basename(p) for p in paths[:5])}'
+          f'{" ..." if len(paths) > 5 else ""}')
 
 
 def main(argv=None):
@@ -53,53 +64,44 @@ def main(argv=None):
     images = list_images(args.images, skipped)
     check_device(args.device)
     if skipped:
-        what = 'entry that is not an image file' if len(skipped) == 1 else \
-            'entries that are not image files'
-        print(f'skipping {len(skipped)} {what}: '
-              f'{", ".join(osp.basename(p) for p in skipped[:5])}'
-              f'{" ..." if len(skipped) > 5 else ""}')
-    failed = [(p, why) for p in images for why in [_unreadable(p)] if why]
-    images = [p for p in images if p not in dict(failed)]
-    if not images:
-        raise UserInputError(_failures(failed, 0))
-    import fcn_plugin  # noqa: F401  (before mmseg's models: mmcv-lite)
-    from mmseg.apis import MMSegInferencer
-
-    from fcn_plugin.import_noise import CHECKPOINT_NOISE, without_import_noise
+        _say_list(f'skipping {len(skipped)}',
+                  'entry that is not an image file' if len(skipped) == 1
+                  else 'entries that are not image files', skipped)
     cfg = load_checked_config(args.config, args.cfg_options)
-    with without_import_noise(CHECKPOINT_NOISE):  # mmengine's raw print
-        inferencer = MMSegInferencer(model=cfg, weights=args.checkpoint,
-                                     device=args.device)
-    vis_dir, pred_dir = osp.join(args.out, 'vis'), osp.join(args.out, 'pred')
-    # outputs are named after their input, extension kept: a.jpg and a.png
-    # give vis/a.jpg, vis/a.png, pred/a.jpg.png, pred/a.png.png
-    outputs = [o for p in images for o in (
-        osp.join(vis_dir, osp.basename(p)),
-        osp.join(pred_dir, osp.basename(p) + '.png'))]
-    replaced = [o for o in outputs if osp.exists(o)]
+    segmenter = StreamingSegmenter(cfg, args.checkpoint, args.device,
+                                   args.out, args.opacity)
+    if args.skip_existing:
+        done = [p for p in images if segmenter.done(p)]
+        if done:
+            print(f'--skip-existing: {len(done)} of {len(images)} image(s) '
+                  f'already have both outputs in {args.out}')
+        images = [p for p in images if p not in set(done)]
+    replaced = [o for p in images for o in segmenter.outputs(p)
+                if osp.exists(o)]
     if replaced:
         print(f'replacing {len(replaced)} file(s) of an earlier run in '
               f'{args.out}: {", ".join(replaced[:3])}'
               f'{" ..." if len(replaced) > 3 else ""}')
-    os.makedirs(pred_dir, exist_ok=True)
-    samples = inferencer(images, return_datasamples=True)  # with progress
-    samples = samples if isinstance(samples, list) else [samples]
-    inferencer.visualize(images, samples, img_out_dir=vis_dir,
-                         opacity=args.opacity)
-    for path, sample in zip(images, samples):
-        label = sample.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8)
-        cv2.imwrite(osp.join(pred_dir, osp.basename(path) + '.png'), label)
-    print(f'wrote {len(images)} overlay(s) to {vis_dir} and class-index '
-          f'maps (<input name>.png) to {pred_dir}')
+    rotated = [p for p in images if exif_rotated(p)]
+    if rotated:
+        _say_list(len(rotated), 'photo(s) carry an EXIF orientation: shown '
+                  'upright, their overlays and class maps in that '
+                  'orientation', rotated)
+    failed, written = [], 0
+    with Progress(len(images), 'images') as progress:
+        for batch in batches(images, args.batch_size):
+            written_now, failed_now = segmenter.run(batch)
+            written += written_now
+            failed += failed_now
+            progress.update(len(batch))
+    print(f'wrote {written} overlay(s) to {segmenter.vis_dir} and class-index '
+          f'maps (<input name>.png) to {segmenter.pred_dir}')
     if failed:
-        raise UserInputError(_failures(failed, len(images)))
-    return 0
-
-
-def _failures(failed, done):
-    return (f'{len(failed)} of {len(failed) + done} input(s) could not be '
-            'read as images and have no output: '
+        raise UserInputError(
+            f'{len(failed)} of {len(images)} input(s) could not be read as '
+            'images and have no output: '
             f'{"; ".join(f"{p} ({why})" for p, why in failed[:3])}')
+    return 0
 
 
 if __name__ == '__main__':

@@ -25,9 +25,9 @@ from multiprocessing import Pool
 
 import cv2
 import numpy as np
-from mmengine.utils import ProgressBar
 
 from fcn_plugin.tooling.cli import user_errors
+from fcn_plugin.tooling.progress import Progress
 from fcn_plugin.datasets import cityscapes_half_resolution as half
 from fcn_plugin.errors import UserInputError
 from fcn_plugin.mim_configs import config_file
@@ -50,7 +50,7 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def _init_worker(scale):
+def _init_worker(scale, load_step):
     import fcn_plugin  # noqa: F401
     from mmengine.registry import init_default_scope
     from mmseg.registry import TRANSFORMS
@@ -58,7 +58,7 @@ def _init_worker(scale):
     cv2.setNumThreads(1)
     build = TRANSFORMS.build
     _steps.update(
-        load_image=build(dict(type='LoadImageFromFile')),
+        load_image=build(load_step),  # the pipeline's
         load_label=build(dict(type='LoadAnnotations')),  # the pipeline's
         resize=build(dict(type='Resize', scale=scale, keep_ratio=False)))
 
@@ -73,16 +73,9 @@ def _atomic_imwrite(path, array, params=()):
 def convert(job):
     """One sample: read, check, resize as the pipeline does, write.
 
-    Returns ``None`` or a problem (str). Existing outputs are complete (they
-    were renamed into place) and are kept unless an original is newer.
+    Returns ``None`` or a problem (str).
     """
     img_path, label_path, img_out, label_out = job
-    if osp.isfile(img_out) and osp.isfile(label_out) and min(
-            os.stat(img_out).st_mtime_ns, os.stat(label_out).st_mtime_ns) >= \
-            max(os.stat(img_path).st_mtime_ns,
-                os.stat(label_path).st_mtime_ns if osp.isfile(label_path)
-                else 0):
-        return None
     try:
         results = _steps['load_image'](dict(img_path=img_path))
         results = _steps['load_label'](dict(
@@ -102,6 +95,16 @@ def convert(job):
     _atomic_imwrite(label_out, results['gt_seg_map'])  # 8-bit BMP
     _atomic_imwrite(img_out, results['img'])  # BMP: stored as is
     return None
+
+
+def is_current(job):
+    """Both outputs exist (complete: they were renamed into place) and are
+    newer than both originals."""
+    img_path, label_path, img_out, label_out = job
+    return osp.isfile(img_out) and osp.isfile(label_out) and min(
+        os.stat(img_out).st_mtime_ns, os.stat(label_out).st_mtime_ns) >= \
+        max(os.stat(img_path).st_mtime_ns,
+            os.stat(label_path).st_mtime_ns if osp.isfile(label_path) else 0)
 
 
 def split_jobs(root, split):
@@ -140,7 +143,9 @@ def _remove_earlier_format(root, split):
 def main(argv=None):
     args = parse_args(argv)
     from fcn_plugin.tooling.builder import load_config
-    scale = tuple(load_config(args.config).half_resolution)
+    cfg = load_config(args.config)
+    scale = tuple(cfg.half_resolution)
+    load_step = cfg.load_image.to_dict()
     if not osp.isdir(args.data_root):
         raise UserInputError(
             f'{args.data_root} does not exist: unpack '
@@ -161,15 +166,18 @@ def main(argv=None):
             os.remove(marker)
             _remove_earlier_format(args.data_root, split)
         jobs = split_jobs(args.data_root, split)
-        print(f'{split}: {len(jobs)} images -> {scale[1]}x{scale[0]} (HxW) '
-              f'({args.workers} processes)')
-        problems, bar = [], ProgressBar(len(jobs))
-        with Pool(args.workers, _init_worker, (scale, )) as pool:
-            for problem in pool.imap_unordered(convert, jobs, chunksize=4):
+        todo = [job for job in jobs if not is_current(job)]
+        kept = f', {len(jobs) - len(todo)} already current' \
+            if len(todo) < len(jobs) else ''
+        print(f'{split}: {len(todo)} of {len(jobs)} images to write at '
+              f'{scale[1]}x{scale[0]} (HxW){kept} ({args.workers} processes)')
+        problems = []
+        with Pool(args.workers, _init_worker, (scale, load_step)) as pool, \
+                Progress(len(todo), f'{split} images') as progress:
+            for problem in pool.imap_unordered(convert, todo, chunksize=4):
                 if problem:
                     problems.append(problem)
-                bar.update()
-        sys.stdout.write('\n')
+                progress.update()
         if problems:
             failed += len(problems)
             print(f'{split}: {len(problems)} problem(s); the split is not '

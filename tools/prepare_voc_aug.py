@@ -20,10 +20,10 @@ import shutil
 import sys
 
 import numpy as np
-from mmengine.utils import track_iter_progress
 from PIL import Image
 
 from fcn_plugin.tooling.cli import mmseg_tool_path, user_errors
+from fcn_plugin.tooling.progress import Progress
 from fcn_plugin.errors import UserInputError
 
 TRAINAUG_SIZE = 10582
@@ -141,8 +141,10 @@ def main(argv=None):
     shutil.rmtree(staging, ignore_errors=True)
     os.makedirs(staging)
     try:
-        for name in track_iter_progress(todo):
-            convert_label(name, sbd_set, sbd, voc, staging, converter)
+        with Progress(len(todo), 'labels') as progress:
+            for name in todo:
+                convert_label(name, sbd_set, sbd, voc, staging, converter)
+                progress.update()
         os.makedirs(out_dir, exist_ok=True)
         for name in todo:
             os.replace(osp.join(staging, name + '.png'),
@@ -153,7 +155,7 @@ def main(argv=None):
         f.writelines(i + '\n' for i in trainaug)
     os.replace(osp.join(sets, 'trainaug.txt.tmp'),
                osp.join(sets, 'trainaug.txt'))
-    print(f'\nwrote {osp.join(sets, "trainaug.txt")}: {len(trainaug)} ids; '
+    print(f'wrote {osp.join(sets, "trainaug.txt")}: {len(trainaug)} ids; '
           f'val.txt: {len(voc_val)} ids')
     return 0
 

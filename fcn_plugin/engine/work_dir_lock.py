@@ -1,4 +1,5 @@
-"""One training per work dir: a lock that a crashed run cannot leave stuck.
+"""One training per work dir (one inference per output folder): a lock that
+a crashed run cannot leave stuck.
 
 Two trainings started in the same work dir both run and overwrite each
 other's checkpoints and ``last_checkpoint``. The training runner takes an
@@ -37,8 +38,15 @@ def launch_rank(launcher):
 def lock_work_dir(work_dir):
     """Hold the work dir's training lock; return the open lock file (keep a
     reference for the process's life) or raise :class:`UserInputError`."""
-    os.makedirs(work_dir, exist_ok=True)
-    path = osp.join(work_dir, LOCK_NAME)
+    return lock_folder(work_dir, LOCK_NAME, 'training', '--work-dir')
+
+
+def lock_folder(folder, lock_name, task, option):
+    """Hold ``<folder>/<lock_name>`` for this process's life, for a ``task``
+    (e.g. ``'training'``) given ``folder`` through ``option``; a second
+    holder gets one line naming the first."""
+    os.makedirs(folder, exist_ok=True)
+    path = osp.join(folder, lock_name)
     handle = open(path, 'a+')
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -47,8 +55,8 @@ def lock_work_dir(work_dir):
         holder = handle.read().strip() or 'another process'
         handle.close()
         raise UserInputError(
-            f'work dir {work_dir} is in use by another training ({holder}): '
-            'wait for it to end, or give this run another --work-dir.'
+            f'{option} {folder} is in use by another {task} ({holder}): '
+            f'wait for it to end, or give this run another {option}.'
         ) from None
     handle.seek(0)
     handle.truncate()

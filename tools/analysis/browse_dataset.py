@@ -21,6 +21,7 @@ import numpy as np
 
 from fcn_plugin.tooling.cli import (CfgOptionsAction, load_checked_config,
                                     user_errors)
+from fcn_plugin.tooling.progress import Progress
 
 
 def parse_args(argv):
@@ -37,7 +38,6 @@ def parse_args(argv):
 
 def main(argv):
     from mmengine.registry import init_default_scope
-    from mmengine.utils import ProgressBar
     from mmseg.registry import DATASETS, VISUALIZERS
     args = parse_args(argv)
     cfg = load_checked_config(args.config, args.cfg_options)
@@ -45,7 +45,7 @@ def main(argv):
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     visualizer = VISUALIZERS.build(cfg.visualizer)
     visualizer.dataset_meta = dataset.metainfo
-    progress_bar = ProgressBar(len(dataset))
+    progress = Progress(len(dataset), 'samples')
     for item in dataset:
         # BGR CHW tensor -> contiguous RGB HWC array (OpenCV needs it)
         img = np.ascontiguousarray(
@@ -57,7 +57,8 @@ def main(argv):
             out_file=None if args.output_dir is None else osp.join(
                 args.output_dir, name),
             show=not args.not_show)
-        progress_bar.update()
+        progress.update()
+    progress.close()
     return 0
 
 

@@ -1,5 +1,7 @@
 # Cityscapes fine (2,975 train / 500 val) at half resolution, the reference
 # pipelines; raw *_gtFine_labelIds.png mapped to train ids on the fly.
+_base_ = ['./image_loading.py']
+load_image = {{_base_.load_image}}
 dataset_type = 'CityscapesLabelIdDataset'
 data_root = 'data/cityscapes'
 crop_size = (256, 512)
@@ -8,7 +10,7 @@ half_resolution = (1024, 512)  # (w, h) for mmcv's Resize
 # half-resolution copy of tools/prepare_cityscapes.py)
 halve = dict(type='Resize', scale=half_resolution, keep_ratio=False)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    load_image,
     dict(type='CheckedLoadAnnotations'),
     halve,
     # RandomScale + mmseg's RandomCrop in one step, as in the VOC base (the
@@ -33,7 +35,7 @@ label_steps = [
 evaluate_at_half_resolution = dict(
     type='EvaluateAtScale', scale=half_resolution)
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    load_image,
     halve,
     *label_steps,
     evaluate_at_half_resolution,
@@ -41,7 +43,7 @@ test_pipeline = [
 ]
 # mmseg's protocol: label kept at 1024x2048, logits upsampled to it.
 test_pipeline_full_resolution = [
-    dict(type='LoadImageFromFile'),
+    load_image,
     halve,
     *label_steps,
     dict(type='PackSegInputs'),
@@ -57,7 +59,7 @@ tta_views = [
     *[[step] for step in label_steps],
 ]
 tta_pipeline = [
-    dict(type='LoadImageFromFile'),
+    load_image,
     halve,
     dict(
         type='TestTimeAug',
@@ -67,7 +69,7 @@ tta_pipeline = [
         ])
 ]
 tta_pipeline_full_resolution = [
-    dict(type='LoadImageFromFile'),
+    load_image,
     halve,
     dict(
         type='TestTimeAug',

@@ -1,10 +1,12 @@
 # PASCAL VOC 2012 trainaug (10,582) / val (1,449), the reference pipelines.
+_base_ = ['./image_loading.py']
+load_image = {{_base_.load_image}}
 dataset_type = 'VOCTrainAugDataset'
 data_root = 'data/VOCdevkit/VOC2012'
 num_classes = 21
 crop_size = (321, 321)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    load_image,
     dict(type='CheckedLoadAnnotations', num_classes=num_classes),
     # Reference: rescale by U(0.5, 1.5), pad right/bottom to the crop size
     # when smaller, then crop, all before normalizing, so the pad is black
@@ -27,7 +29,7 @@ pack_with_padding = dict(
 # The label steps do nothing without a label, so mmseg's inference_model and
 # MMSegInferencer use this pipeline as it is.
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    load_image,
     dict(type='CheckedLoadAnnotations', num_classes=num_classes),
     dict(type='PadImageForTest', size=(505, 505)),  # no resize
     pack_with_padding,
@@ -38,7 +40,7 @@ test_pipeline = [
 # unpadded label as the plain test (loaded after resize and flip, unchanged).
 tta_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
 tta_pipeline = [
-    dict(type='LoadImageFromFile'),
+    load_image,
     dict(
         type='TestTimeAug',
         transforms=[
