@@ -75,8 +75,12 @@ def test_rerun_continues_and_problems_are_listed(prepared):
     (root / 'half_resolution/leftImg8bit/val.done').unlink()
     one = next((root / 'half_resolution/leftImg8bit/val').rglob('*.bmp'))
     one.unlink()
-    run_tool('tools/prepare_cityscapes.py', str(root), '--splits', 'val')
+    redo = run_tool('tools/prepare_cityscapes.py', str(root), '--splits',
+                    'val')
     assert one.exists()
+    assert 'val: 1 of 2 images to write at 512x1024 (HxW), 1 already ' \
+        'current' in redo.stdout  # says what it redoes
+    assert 'val images: 1/1 (100 %)' in redo.stdout
     # a broken source image: listed, split not marked complete, nothing
     # half-written
     shutil.rmtree(root / 'half_resolution')
