@@ -96,8 +96,15 @@ def wheel_venv(tmp_path_factory):
         [str(python), '-c', 'import sysconfig; '
          'print(sysconfig.get_paths()["purelib"])'], check=True,
         capture_output=True, text=True).stdout.strip()
+    deps = sysconfig.get_paths()['purelib']
     with open(osp.join(site, 'dependencies.pth'), 'w') as f:
-        f.write(sysconfig.get_paths()['purelib'] + '\n')
+        f.write(deps + '\n')
+    # setuptools' own .pth (its distutils for Python >= 3.12, which
+    # mmengine's collect_env imports) is in the venv of a user whose pip
+    # installed setuptools; a path named in a .pth has its .pth files unread.
+    shim = osp.join(deps, 'distutils-precedence.pth')
+    if osp.exists(shim):
+        shutil.copy(shim, site)
     subprocess.run([*pip, 'install', '--no-deps', '--no-index', '--target',
                     site, str(wheel)], check=True, env=env)
     return python

@@ -9,6 +9,9 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'),
 )
 vis_backends = [dict(type='LocalVisBackend')]
+# True (--cfg-options tensorboard=True): TensorBoard too, under
+# <work_dir>/<timestamp>/vis_data (needs the tensorboard package)
+tensorboard = False
 visualizer = dict(
     type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 log_processor = dict(by_epoch=False)

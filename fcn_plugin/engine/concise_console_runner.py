@@ -11,7 +11,9 @@ warnings and errors still reach the console, from rank 0 only under DDP.
 
 DataLoader worker counts are capped at the cores this process may use, once,
 with one line: the configs' 4 workers on a 2-core machine would only make
-torch warn at every loader start. Selected in the configs with
+torch warn at every loader start. ``tensorboard = True`` in the config adds
+TensorBoard to the visualizer's backends (:mod:`.tensorboard_option`).
+Selected in the configs with
 ``runner_type``; ``tools/test.py`` builds it too.
 """
 import logging
@@ -21,6 +23,8 @@ import warnings
 
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+
+from .tensorboard_option import require_tensorboard, with_tensorboard
 
 CONSOLE_NOISE = re.compile('|'.join((
     r'The prefix is not set in metric class',
@@ -55,7 +59,8 @@ def cap_workers(loaders, cores):
 @RUNNERS.register_module()
 class ConciseConsoleRunner(Runner):
     """``Runner`` whose start-up INFO records and :data:`CONSOLE_NOISE` go to
-    the log file only, with worker counts that fit the machine."""
+    the log file only, with worker counts that fit the machine (and
+    TensorBoard when the config asks)."""
 
     def __init__(self, *args, **kwargs):
         self._starting = True
@@ -63,6 +68,10 @@ class ConciseConsoleRunner(Runner):
             warnings.simplefilter('ignore')     # the same warnings
         cores = usable_cores()
         lowered = cap_workers({k: kwargs.get(k) for k in LOADERS}, cores)
+        tensorboard = bool((kwargs.get('cfg') or {}).get('tensorboard'))
+        if tensorboard:
+            require_tensorboard()
+            kwargs['visualizer'] = with_tensorboard(kwargs.get('visualizer'))
         super().__init__(*args, **kwargs)
         self._starting = False
         files = [h.baseFilename for h in self.logger.handlers
@@ -71,6 +80,9 @@ class ConciseConsoleRunner(Runner):
             f'Environment, full config and hooks: '
             f'{files[0] if files else "-"} (seed {self.seed}, distributed '
             f'{self.distributed}, world size {self.world_size})')
+        if tensorboard:
+            self.logger.info(f'TensorBoard: tensorboard --logdir '
+                             f'{self.work_dir}')
         if lowered:
             self.logger.info(
                 f'num_workers lowered to the {cores} core(s) this process may '
