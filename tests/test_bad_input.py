@@ -74,9 +74,38 @@ def test_mmseg_aug_layout_falls_back_to_segmentation_class(tmp_path,
 def test_truncated_image(tmp_path, voc_copy):
     path = voc_copy / 'JPEGImages/2007_000004.jpg'
     path.write_bytes(path.read_bytes()[:200])
-    _assert_one_line_error(_train(voc_copy, tmp_path), 'cannot load image',
+    _assert_one_line_error(_train(voc_copy, tmp_path), 'cannot decode image',
                            '2007_000004.jpg', 'failed to load image',
                            'truncated')
+
+
+def test_one_pixel_image_and_label_are_a_valid_sample(tmp_path, voc_copy):
+    """1x1 (and 1xW) files decode to maps mmseg squeezes to 0-d (1-d): they
+    are still a sample, checked and trained on like any other."""
+    for name, (height, width) in (('2007_000004', (1, 1)),
+                                  ('2007_000005', (1, 40))):
+        image = np.full((height, width, 3), 90, np.uint8)
+        assert cv2.imwrite(str(voc_copy / 'JPEGImages' / f'{name}.jpg'), image)
+        assert cv2.imwrite(str(voc_copy / 'SegmentationClassAug' /
+                               f'{name}.png'), np.full((height, width), 3,
+                                                       np.uint8))
+    check = run_tool('tools/check_dataset.py', config('fcn_r101_voc_321.py'),
+                     '--data-root', str(voc_copy), '--splits', 'train',
+                     check=False)
+    assert check.returncode == 0, check.stdout[-2000:] + check.stderr[-2000:]
+    proc = _train(voc_copy, tmp_path, 'train_cfg.val_begin=2')  # all 24
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'Iter(train) [1/1]' in proc.stdout + proc.stderr
+
+
+def test_pipeline_option_error_names_the_step_and_key(tmp_path, voc_copy):
+    """A bad transform setting is the option's fault, not the image's."""
+    proc = _train(voc_copy, tmp_path,
+                  'train_dataloader.dataset.pipeline.2.crop_size=[(200,200)]')
+    _assert_one_line_error(proc, 'pipeline step 2, RandomScaleCrop',
+                           'train_dataloader.dataset.pipeline.2')
+    assert 'remove its id' not in proc.stderr
+    assert 'cannot decode' not in proc.stderr
 
 
 def test_label_size_differs_from_image(tmp_path, voc_copy):

@@ -76,6 +76,26 @@ def test_torchvision_fcn_state_dict_gives_identical_logits(
     _assert_same_logits(model, x, expected)
 
 
+def test_unconverted_torchvision_state_dict_names_the_converter(
+        tmp_path, reference_and_input, voc_root):
+    """A torchvision ``fcn_resnet101`` state dict (the reference's names,
+    ``aux_classifier.*`` too) given to tools/test.py as it is."""
+    state = dict(reference_and_input[0].state_dict())
+    state['aux_classifier.4.weight'] = torch.zeros(21, 256, 1, 1)
+    path = tmp_path / 'fcn_resnet101_coco.pth'
+    torch.save(state, path)
+    proc = run_tool('tools/test.py', config('fcn_r101_voc_321.py'), str(path),
+                    '--work-dir', str(tmp_path / 'wd'), '--cfg-options',
+                    f'test_dataloader.dataset.data_root={voc_root}',
+                    check=False)
+    errors = [l for l in proc.stderr.splitlines() if l.startswith('error: ')]
+    assert proc.returncode == 1 and len(errors) == 1, proc.stderr[-3000:]
+    assert 'torchvision FCN checkpoint' in errors[0]
+    assert 'tools/model_converters/fcn2mmseg.py' in errors[0]
+    assert 'pass the same' not in errors[0]
+    assert 'Traceback' not in proc.stderr
+
+
 @pytest.mark.parametrize('num_classes,params', [(19, 51_948_115),
                                                 (21, 51_949_141)])
 def test_parameter_count_matches_reference(num_classes, params):

@@ -1,5 +1,6 @@
 """Test-only registered components that simulate what happens to real runs:
-a crash (kill -9) after an iteration, SIGTERM from a scheduler, a kill
+a crash (kill -9) after an iteration, SIGTERM from a scheduler (in an
+iteration, a validation or a test), a kill
 during a slow checkpoint write, and a dataset that logs every sample it
 loads. Imported by test configs through ``custom_imports``."""
 import os
@@ -49,6 +50,28 @@ class SignalDuringIteration(Hook):
                 os.killpg(os.getpgrp(), self.signum)
             else:
                 os.kill(os.getpid(), self.signum)
+
+
+@HOOKS.register_module()
+class SignalDuringEvaluation(Hook):
+    """Send ``signum`` to this process after validation batch ``batch`` (of
+    the validation at training iteration ``iteration``) or test batch
+    ``batch``, as a scheduler's SIGTERM arrives in the middle of one."""
+    priority = 'LOW'  # before PreemptionHook (LOWEST) looks
+
+    def __init__(self, batch, iteration=None, signum='SIGTERM'):
+        self.batch, self.iteration = batch, iteration
+        self.signum = getattr(signal, signum)
+
+    def after_val_iter(self, runner, batch_idx, data_batch=None,
+                       outputs=None):
+        if runner.iter == self.iteration and batch_idx + 1 == self.batch:
+            os.kill(os.getpid(), self.signum)
+
+    def after_test_iter(self, runner, batch_idx, data_batch=None,
+                        outputs=None):
+        if batch_idx + 1 == self.batch:
+            os.kill(os.getpid(), self.signum)
 
 
 @register_backend('slow_atomic_local')

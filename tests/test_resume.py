@@ -22,10 +22,11 @@ CONFIG = config('fcn_r101_voc_321_fp32.py')
 MAX_ITERS = 6
 
 
-def _options(root, workers=1):
+def _options(root, workers=1, val_interval=100):
     return [
         *TINY_MODEL, *data_root_options(root, ('train', 'val')),
-        f'train_cfg.max_iters={MAX_ITERS}', 'train_cfg.val_interval=100',
+        f'train_cfg.max_iters={MAX_ITERS}',
+        f'train_cfg.val_interval={val_interval}',
         'default_hooks.checkpoint.interval=2',
         'default_hooks.checkpoint.max_keep_ckpts=5',
         'train_dataloader.batch_size=8',
@@ -54,10 +55,11 @@ def _env(tmp_path, name, **extra):
                 LOAD_LOG=str(tmp_path / f'{name}.loads'), **extra)
 
 
-def _train(tmp_path, root, name, cfg, *extra, workers=1, env=None):
+def _train(tmp_path, root, name, cfg, *extra, workers=1, env=None,
+           val_interval=100):
     return run_tool('tools/train.py', cfg, '--work-dir',
                     str(tmp_path / 'runs' / name), *extra, '--cfg-options',
-                    *_options(root, workers), check=False,
+                    *_options(root, workers, val_interval), check=False,
                     env=env or _env(tmp_path, name))
 
 
@@ -187,6 +189,59 @@ def test_sigterm_checkpoints_and_resumes_exactly(tmp_path, voc_root,
     assert 'Resuming at iteration 3' in resumed.stdout + resumed.stderr
     _assert_same_weights(tmp_path / f'runs/run/iter_{MAX_ITERS}.pth',
                          uninterrupted['weights'])
+
+
+def test_sigterm_in_validation_stops_at_once_and_resumes_exactly(
+        tmp_path, voc_root):
+    """SIGTERM at the 2nd of 24 images of the validation after iteration 3
+    (checkpoints every 2, so iteration 3 has none yet): it stops there, saves
+    iteration 3, writes no best checkpoint, and --resume ends with the
+    weights of the same run uninterrupted."""
+    validating = ['--cfg-options', 'val_dataloader.dataset.ann_file='
+                  'ImageSets/Segmentation/trainaug.txt']
+    whole = _train(tmp_path, voc_root, 'whole', _test_config(tmp_path, 'w'),
+                   *validating, val_interval=3)
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    assert 'Iter(val) [24/24]' in whole.stdout + whole.stderr
+    term = _test_config(tmp_path, 'term', [
+        "dict(type='SignalDuringEvaluation', iteration=3, batch=2)"])
+    stopped = _train(tmp_path, voc_root, 'run', term, *validating,
+                     val_interval=3)
+    log = stopped.stdout + stopped.stderr
+    assert stopped.returncode == 128 + signal.SIGTERM, log[-3000:]
+    assert 'Traceback' not in log
+    assert re.search(r'SIGTERM: validation at iteration 3 stopped after 2 of '
+                     r'24 batches \(no mIoU, no best checkpoint from it\); '
+                     r'checkpoint \S+iter_3\.pth\. Continue with --resume\.',
+                     log), log[-3000:]
+    assert not re.search(r'Iter\(val\) \[3/24\]|mIoU:|Iter\(train\) \[4/',
+                         log)
+    run = tmp_path / 'runs/run'
+    assert not list(run.glob('best_*'))
+    assert load_checkpoint_file(run / 'iter_3.pth')['meta']['iter'] == 3
+    resumed = _train(tmp_path, voc_root, 'run', _test_config(tmp_path, 'r'),
+                     '--resume', *validating, val_interval=3)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert 'Resuming at iteration 3' in resumed.stdout + resumed.stderr
+    _assert_same_weights(run / f'iter_{MAX_ITERS}.pth',
+                         tmp_path / f'runs/whole/iter_{MAX_ITERS}.pth')
+
+
+def test_sigterm_in_testing_stops_at_the_next_image(tmp_path, voc_root,
+                                                    uninterrupted):
+    cfg = _test_config(tmp_path, 'test_term', [
+        "dict(type='SignalDuringEvaluation', batch=2)"])
+    proc = run_tool('tools/test.py', cfg, str(uninterrupted['weights']),
+                    '--work-dir', str(tmp_path / 'test'), '--cfg-options',
+                    *TINY_MODEL, 'test_dataloader.dataset.data_root='
+                    f'{voc_root}', 'test_dataloader.dataset.ann_file='
+                    'ImageSets/Segmentation/trainaug.txt', check=False,
+                    env=_env(tmp_path, 'test'))
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 128 + signal.SIGTERM, log[-3000:]
+    assert 'SIGTERM: testing stopped after 2 of 24 batches; no metrics ' \
+        'computed.' in log
+    assert 'Traceback' not in log and 'mIoU' not in log
 
 
 @pytest.mark.parametrize('name', ['SIGTERM', 'SIGHUP'])

@@ -4,12 +4,18 @@ A missing image hours into training is the worst way to learn about it, so
 the plugin's datasets verify, at construction, that the data root, the image
 folder, the split file and every image/label file exist; and a file that
 cannot be decoded later is named, with its sample, instead of surfacing as an
-assertion deep inside mmcv or OpenCV.
+assertion deep inside mmcv or OpenCV; a later pipeline step that fails is
+named with its settings and config key (the files are not its cause).
 """
 import os
 import os.path as osp
 
+from mmcv.transforms import LoadAnnotations, LoadImageFromFile
+
 from ..errors import UserInputError
+
+# the steps that read files: their failures are the file's
+LOADING_STEPS = (LoadImageFromFile, LoadAnnotations)
 
 
 def _first(paths, n=5):
@@ -109,25 +115,46 @@ class CheckedFileListMixin:
         }
 
     def prepare_data(self, idx):
-        """``BaseDataset.prepare_data``; a failing sample names its files."""
-        try:
-            return super().prepare_data(idx)
-        except UserInputError:
-            raise
-        except Exception as exc:
-            info = self.get_data_info(idx)
-            if isinstance(exc, OSError) and exc.errno:  # not a broken file
-                raise UserInputError(
-                    f'{type(self).__name__}: cannot read '
-                    f'{exc.filename or info["img_path"]}: {exc.strerror} '
-                    '(check the file\'s permissions and the disk).') from exc
-            text = str(exc).strip().splitlines()
-            raise UserInputError(
-                f'{type(self).__name__}: cannot load image {info["img_path"]}'
-                f' (label {info.get("seg_map_path")}): {type(exc).__name__}'
-                f'{": " + text[-1] if text else ""}. Is a file truncated or '
-                'not an image? Re-extract it or remove its id from the split '
-                'file.') from exc
+        """``BaseDataset.prepare_data``, one pipeline step at a time, so that
+        a failure names its cause: a file that cannot be read or decoded
+        (the loading steps), or else the step, its settings and its key."""
+        data = self.get_data_info(idx)
+        for index, step in enumerate(self.pipeline.transforms):
+            try:
+                data = step(data)
+            except UserInputError:
+                raise
+            except Exception as exc:
+                raise self._step_error(index, step, exc, data) from exc
+            if data is None:
+                return None
+        return data
+
+    def _step_error(self, index, step, exc, info):
+        """The :class:`UserInputError` for ``exc`` raised by ``step``."""
+        name = type(self).__name__
+        text = str(exc).strip().splitlines()
+        reason = f'{type(exc).__name__}{": " + text[-1] if text else ""}'
+        if isinstance(exc, OSError) and exc.errno:  # not a broken file
+            return UserInputError(
+                f'{name}: cannot read {exc.filename or info["img_path"]}: '
+                f'{exc.strerror} (check the file\'s permissions and the '
+                'disk).')
+        if isinstance(step, LOADING_STEPS):
+            what = 'label' if isinstance(step, LoadAnnotations) else 'image'
+            path = info.get('seg_map_path' if what == 'label' else 'img_path')
+            return UserInputError(
+                f'{name}: cannot decode {what} {path}: {reason}. Is the file '
+                'truncated or not an image? Re-extract it, or remove its id '
+                'from the split file.')
+        loader = 'val_dataloader (or test_dataloader)' if self.test_mode \
+            else 'train_dataloader'
+        settings = ' '.join(repr(step).split())
+        return UserInputError(
+            f'{name}: pipeline step {index}, {type(step).__name__}, failed on '
+            f'{info.get("img_path")}: {reason}. Its settings '
+            f'({settings[:200]}) come from the config or --cfg-options '
+            f'{loader}.dataset.pipeline.{index}: check them.')
 
     def locate_files(self, data_list):
         """Hook to fix up file paths before they are checked."""

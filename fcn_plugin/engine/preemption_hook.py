@@ -11,6 +11,12 @@ one line and code 128 + signal number. ``--resume`` then continues exactly.
 A second signal is not caught: Ctrl-C twice still stops at once (the tools
 then print one line, exit 130: :func:`fcn_plugin.errors.interrupted`).
 
+A signal during a validation (VOC val: 1,449 images, minutes on a GPU, an
+hour on a CPU; SLURM kills 30 s after its SIGTERM) stops it at its next
+image: the iteration that was trained is checkpointed (it usually just was)
+and no mIoU or best checkpoint comes from the part of the val set seen. In
+``tools/test.py`` it stops at the next image too, with one line.
+
 A terminal's Ctrl-C or hang-up reaches every process of the foreground
 group: DataLoader workers ignore SIGINT and SIGHUP
 (:func:`worker_ignores_terminal_signals`, the
@@ -28,7 +34,7 @@ import sys
 
 import torch
 import torch.distributed as dist
-from mmengine.dist import is_distributed
+from mmengine.dist import all_reduce, is_distributed
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.registry import FUNCTIONS, HOOKS
 
@@ -49,8 +55,9 @@ def worker_ignores_terminal_signals(worker_id):
 
 @HOOKS.register_module()
 class PreemptionHook(Hook):
-    """On SIGTERM/SIGINT/SIGHUP: checkpoint after the current iteration and
-    exit with code 128 + signal."""
+    """On SIGTERM/SIGINT/SIGHUP: checkpoint after the current iteration (or
+    at the next image of a validation) and exit with code 128 + signal; in
+    ``tools/test.py``, stop at the next image."""
 
     priority = 'LOWEST'  # after CheckpointHook's own save of an iteration
 
@@ -59,8 +66,7 @@ class PreemptionHook(Hook):
         self._previous = {}
 
     def before_train(self, runner):
-        for signum in STOP_SIGNALS:
-            self._previous[signum] = signal.signal(signum, self._note)
+        self._install()
 
     def _note(self, signum, frame):
         self.received = signum
@@ -71,27 +77,88 @@ class PreemptionHook(Hook):
 
     def _stop_requested(self):
         flag = torch.tensor([self.received or 0])
-        if is_distributed():
-            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+        if is_distributed():  # mmengine moves it to the backend's device
+            all_reduce(flag, op='max')
         return int(flag.item())
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None):
+        if self.received is None and not is_distributed():
+            return
         signum = self._stop_requested()
         if not signum:
             return
         done = runner.iter + 1
+        checkpoint = self._checkpoint(runner, done)
+        runner.logger.warning(
+            f'{signal.Signals(signum).name}: stopped after iteration {done}, '
+            f'checkpoint {checkpoint}. Continue with --resume.')
+        sys.exit(128 + signum)
+
+    def after_val_iter(self, runner, batch_idx, data_batch=None,
+                       outputs=None):
+        """A validation inside training stops at its next image: no metric
+        and no best checkpoint from a part of the val set."""
+        if self.received is None and not is_distributed():
+            return
+        signum = self._stop_requested()
+        if not signum:
+            return
+        done = runner.iter  # the loop counted the iteration before validating
+        checkpoint = self._checkpoint(runner, done)
+        runner.logger.warning(
+            f'{signal.Signals(signum).name}: validation at iteration {done} '
+            f'stopped after {batch_idx + 1} of {len(runner.val_dataloader)} '
+            f'batches (no mIoU, no best checkpoint from it); checkpoint '
+            f'{checkpoint}. Continue with --resume.')
+        sys.exit(128 + signum)
+
+    def _checkpoint(self, runner, done):
+        """Save iteration ``done`` through the run's ``CheckpointHook``
+        unless it has just saved it; return the checkpoint's path."""
         saver = next(h for h in runner.hooks if isinstance(h, CheckpointHook))
         name = saver.filename_tmpl.format(done)
         if not (saver.last_ckpt or '').endswith(name):  # not saved just now
-            saver._save_checkpoint(runner)  # what its interval would do
+            # CheckpointHook saves in after_train_iter, before the loop
+            # counts the iteration: name and meta say runner.iter + 1
+            loop = runner.train_loop
+            shift = loop._iter - (done - 1)  # 0 after an iteration, 1 after
+            loop._iter -= shift
+            try:
+                saver._save_checkpoint(runner)  # what its interval would do
+            finally:
+                loop._iter += shift
         if is_distributed():
             dist.barrier()  # every rank leaves after rank 0's save
-        runner.logger.warning(
-            f'{signal.Signals(signum).name}: stopped after iteration {done}, '
-            f'checkpoint {saver.last_ckpt}. Continue with --resume.')
-        sys.exit(128 + signum)
+        return saver.last_ckpt
 
     def after_train(self, runner):
+        self._restore()
+
+    def before_test(self, runner):
+        self._install()
+
+    def after_test_iter(self, runner, batch_idx, data_batch=None,
+                        outputs=None):
+        """``tools/test.py`` stops at its next image, with one line."""
+        if self.received is None and not is_distributed():
+            return
+        signum = self._stop_requested()
+        if signum:
+            runner.logger.warning(
+                f'{signal.Signals(signum).name}: testing stopped after '
+                f'{batch_idx + 1} of {len(runner.test_dataloader)} batches; '
+                'no metrics computed.')
+            sys.exit(128 + signum)
+
+    def after_test(self, runner):
+        self._restore()
+
+    def _install(self):
+        for signum in STOP_SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._note)
+
+    def _restore(self):
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
+        self._previous = {}

@@ -25,6 +25,7 @@ from mmseg.models import EncoderDecoder
 from mmseg.registry import MODELS
 
 from ..errors import UserInputError
+from ..weights.convert_fcn import HEAD_KEYS
 from ..weights.io import state_dict_mismatch
 
 # num_classes -> the row config such a checkpoint belongs to
@@ -33,8 +34,23 @@ ROW_CONFIGS = {21: 'configs/fcn_r101_voc_321.py',
 CLASSIFIER = 'decode_head.conv_seg.weight'
 
 
+def is_reference_format(state_dict):
+    """The key names of a pytorch-auto-drive or torchvision FCN (their
+    ``classifier.*`` head, no ``decode_head.*``), which
+    ``tools/model_converters/fcn2mmseg.py`` converts."""
+    keys = [k[len('module.'):] if k.startswith('module.') else k
+            for k in state_dict]
+    return not any(k.startswith('decode_head.') for k in keys) and any(
+        k.startswith(p) for k in keys for p in (*HEAD_KEYS, 'aux_classifier.'))
+
+
 def likely_cause(expected, given):
     """One phrase on why ``given`` does not fit ``expected`` (state dicts)."""
+    if is_reference_format(given):
+        return ('a pytorch-auto-drive or torchvision FCN checkpoint '
+                '(classifier.* keys), not an mmseg one: convert it first, '
+                'python tools/model_converters/fcn2mmseg.py CHECKPOINT '
+                'converted.pth, and use converted.pth')
     if CLASSIFIER in expected and CLASSIFIER in given:
         want, have = expected[CLASSIFIER].shape[0], given[CLASSIFIER].shape[0]
         if want != have:
@@ -94,6 +110,9 @@ class CheckedEncoderDecoder(EncoderDecoder):
             print_log(f'model.strict_load=False: loading only what fits '
                       f'({cause}; {mismatch})', logger='current')
             return
+        if is_reference_format(state_dict):
+            raise UserInputError(f'checkpoint does not fit the config\'s '
+                                 f'model: it is {cause}.')
         raise UserInputError(
             f'checkpoint does not fit the config\'s model ({cause}): '
             f'{mismatch}. To fine-tune from it on purpose, keeping what fits: '

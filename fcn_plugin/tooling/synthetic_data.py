@@ -19,9 +19,13 @@ _COLOURS = [(40, 40, 200), (40, 200, 40), (200, 40, 40), (40, 200, 200),
             (200, 40, 200), (200, 200, 40), (120, 60, 220), (220, 120, 60)]
 
 
-def _draw_sample(rng, height, width, classes, void_outline=True):
-    """Return a BGR uint8 image and a uint8 label map with shapes of classes."""
-    img = rng.integers(60, 110, size=(height, width, 3)).astype(np.int16)
+def draw_sample(rng, height, width, classes, void_outline=True,
+                background=(60, 110)):
+    """Return a BGR uint8 image and a uint8 label map with shapes of classes,
+    on a noise background of the levels ``[low, high)`` (fewer levels, a
+    smaller PNG: ``(80, 84)`` at 1024x2048 is a real Cityscapes frame's
+    ~2.2 MB; the default at 500x375 a real VOC JPEG's ~100 KB)."""
+    img = rng.integers(*background, size=(height, width, 3)).astype(np.int16)
     label = np.zeros((height, width), np.uint8)
     for _ in range(rng.integers(1, 4)):
         idx = int(rng.integers(len(classes)))
@@ -64,7 +68,7 @@ def make_voc_sample(root, num_train=24, num_val=6, size_range=(150, 260),
         ids = []
         for _ in range(count):
             height, width = (int(v) for v in rng.integers(*size_range, size=2))
-            img, label = _draw_sample(rng, height, width, list(range(1, 9)))
+            img, label = draw_sample(rng, height, width, list(range(1, 9)))
             name = f'2007_{index:06d}'
             index += 1
             cv2.imwrite(osp.join(voc, 'JPEGImages', name + '.jpg'), img,
@@ -95,7 +99,7 @@ def make_cityscapes_sample(root, num_train=4, num_val=2, size=(256, 512),
         os.makedirs(img_dir, exist_ok=True)
         os.makedirs(seg_dir, exist_ok=True)
         for i in range(count):
-            img, label = _draw_sample(rng, *size, label_ids[:8],
+            img, label = draw_sample(rng, *size, label_ids[:8],
                                       void_outline=False)
             stem = f'{city}_{i:06d}_000019'
             cv2.imwrite(osp.join(img_dir, f'{stem}_leftImg8bit.png'), img)

@@ -124,6 +124,10 @@ class CheckedLoadAnnotations(LoadAnnotations):
         with self._decoder('cv2' if header == 'gray8' else None):
             results = super().transform(results)
         seg = results['gt_seg_map']
+        if seg.ndim < 2:  # mmseg squeezes the decoded map: 1xW, Hx1, 1x1
+            with Image.open(path) as image:
+                width, height = image.size
+            seg = results['gt_seg_map'] = seg.reshape(height, width)
         if seg.ndim == 3:
             raise UserInputError(
                 f'label {path} decodes to {seg.shape[-1]} channels with '
