@@ -25,7 +25,11 @@ measured. Parts, each with its wall time:
    with batches on the device and with the row's real DataLoader over
    generated data (one worker per core; Cityscapes from the half-resolution
    copy), the input-bound verdict (real < 90 % of synthetic), peak memory,
-   the largest batch that fits (GPU);
+   the largest batch that fits (GPU); with batches on the device, the
+   reference's training step in plain PyTorch timed alternately with the
+   row's (``plugin / reference``, goal >= 0.95) and the host's waits for
+   the device in one row step (``torch.cuda.set_sync_debug_mode`` on a GPU,
+   reads of tensor values on a CPU);
 6. the same with the training fast paths, against the plain row config.
 
 ``--budget`` plans every part to fit: a part that cannot run its protocol
@@ -56,6 +60,8 @@ from reference_fcn import ReferenceFCN, randomize_  # noqa: E402
 from fcn_plugin.tooling import benchmark as bm  # noqa: E402
 from fcn_plugin.tooling import train_benchmark as tb  # noqa: E402
 from fcn_plugin.tooling.builder import build_segmentor, load_config  # noqa: E402
+from fcn_plugin.tooling.reference_training import (  # noqa: E402
+    reference_batch, reference_step)
 from fcn_plugin.weights import convert_fcn_state_dict  # noqa: E402
 
 REFERENCE_FPS = {'256x512': 43.32, '512x1024': 12.06, '1024x2048': 3.06}
@@ -473,10 +479,16 @@ def training(result, report, device, smoke, batch, tmp, fast_paths=()):
                 chosen[1], chosen[0])
             report.data.setdefault('iteration_s', {})[name] = seconds
             rates[data] = 1 / seconds
+            versus = against_reference(report, device, smoke, name, cfg,
+                                       batch, seconds, chosen) \
+                if data == 'synthetic' and not fast_paths else {}
             result['rows'].append({
                 'config': name, 'fast paths': ', '.join(fast_paths) or '-',
                 'wrapper': wrapper, 'data': data, 'batch': batch,
                 'iterations/s': 1 / seconds, 'images/s': batch / seconds,
+                'reference it/s': versus.get('reference it/s'),
+                'plugin / reference': versus.get('ratio'),
+                'host waits / step': versus.get('waits'),
                 'loader alone batches/s': alone, 'peak MiB': peak,
                 'protocol': f'{chosen[1]} after {chosen[0]} warm-up',
                 'verdict': ''})
@@ -489,6 +501,31 @@ def training(result, report, device, smoke, batch, tmp, fast_paths=()):
             largest_batch(result, report, device, name, batch,
                           len(ROWS) - ROWS.index(name))
         report.save()
+
+
+def against_reference(report, device, smoke, name, cfg, batch, seconds,
+                      chosen):
+    """The row's step (``model.train_step`` through its optimizer wrapper,
+    batches on the device) and the reference's plain-PyTorch step
+    (``tooling/reference_training.py``, the same weights' layout, batch and
+    crop), timed alternately; the host waits in one row step. ``{}`` (and
+    said) when it does not fit the time left."""
+    fits = plan(report, 1, 2 * seconds, chosen[0], chosen[1], 3)
+    if fits is None:
+        report.skip(f'{name} against the reference step',
+                    f'~{2 * seconds:.1f} s an iteration pair')
+        return {}
+    warmup, iters, rounds = fits
+    reference = randomize_(ReferenceFCN(
+        cfg.model.decode_head.num_classes,
+        layers=(1, 1, 1, 1) if smoke else (3, 4, 23, 3)), seed=0)
+    step = reference_step(reference, cfg, device,
+                          *reference_batch(cfg, batch, device))
+    plugin_s, reference_s, waits, _ = tb.time_against_reference(
+        cfg, device, tb.synthetic_batches(cfg, batch), step, iters, warmup,
+        rounds)
+    return {'reference it/s': 1 / reference_s,
+            'ratio': reference_s / plugin_s, 'waits': waits}
 
 
 def largest_batch(result, report, device, name, batch, rows_left,

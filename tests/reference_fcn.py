@@ -72,11 +72,12 @@ class DilatedResNet(nn.Module):
 
 
 class ReferenceFCN(nn.Module):
-    """Backbone + FCNHead; ``forward`` returns 1/8-resolution logits."""
+    """Backbone + FCNHead; ``forward`` returns 1/8-resolution logits
+    (``layers``: blocks per stage, ResNet-101's by default)."""
 
-    def __init__(self, num_classes=21):
+    def __init__(self, num_classes=21, layers=(3, 4, 23, 3)):
         super().__init__()
-        self.backbone = DilatedResNet()
+        self.backbone = DilatedResNet(layers)
         self.classifier = nn.Sequential(
             nn.Conv2d(2048, 512, 3, padding=1, bias=False),
             nn.BatchNorm2d(512), nn.ReLU(inplace=True), nn.Dropout(0.1),

@@ -38,6 +38,12 @@ def test_smoke_report_has_every_part(tmp_path):
     assert report['parts']['throughput']['bf16 matmul peak TFLOP/s'] > 0
     training = report['parts']['training']['rows']
     assert {r['data'] for r in training} == {'synthetic', 'loader'}
+    for row in training:  # the reference step beside each synthetic row
+        synthetic = row['data'] == 'synthetic'
+        assert (row['reference it/s'] is not None) == synthetic, row
+        if synthetic:
+            assert row['reference it/s'] > 0 and row['plugin / reference'] > 0
+            assert row['host waits / step'] == 0, row  # counted on the CPU
     assert any('input-bound' in r['verdict'].lower() for r in training)
     assert report['parts']['fast_paths']['rows'][0]['fast paths'] != '-'
     assert any('fp16' in s for s in report['skipped'])  # said, on a CPU

@@ -175,3 +175,72 @@ def test_get_flops_matches_reference_table():
         # one honest line instead of mmengine's per-op warnings
         assert 'not counted' in out and 'max_pool2d' in out
         assert 'Unsupported operator' not in out + proc.stderr
+
+
+@pytest.mark.parametrize('ignored', ['some', 'none', 'all'])
+def test_head_loss_is_mmsegs_without_host_reads(ignored):
+    """SimpleFCNHead's loss_by_feat (count on the device, masked accuracy)
+    against mmseg's own BaseDecodeHead.loss_by_feat on the same logits."""
+    from mmengine.structures import PixelData
+    from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+    from mmseg.registry import MODELS
+    from mmseg.structures import SegDataSample
+    init_default_scope('mmseg')
+    cfg = load_config(config('fcn_r101_voc_321.py')).model.decode_head
+    head = MODELS.build(dict(cfg, in_channels=8, channels=4))
+    gen = torch.Generator().manual_seed(3)
+    logits = torch.randn(2, 21, 9, 11, generator=gen)
+    samples = []
+    for _ in range(2):
+        label = torch.randint(0, 21, (1, 65, 81), generator=gen)
+        label[:, :{'some': 20, 'none': 0, 'all': 65}[ignored]] = 255
+        sample = SegDataSample()
+        sample.gt_sem_seg = PixelData(data=label)
+        samples.append(sample)
+    ours = head.loss_by_feat(logits, samples)
+    mmseg = BaseDecodeHead.loss_by_feat(head, logits, samples)
+    assert ours.keys() == mmseg.keys() == {'loss_ce', 'acc_seg'}
+    assert torch.equal(ours['loss_ce'], mmseg['loss_ce'])
+    assert ours['acc_seg'].shape == mmseg['acc_seg'].shape
+    assert torch.allclose(ours['acc_seg'], mmseg['acc_seg'], rtol=1e-6)
+
+
+def test_row_preprocessor_is_mmsegs_with_non_blocking_copies():
+    """The rows' data preprocessor: mmseg's SegDataPreProcessor's outputs,
+    with mmengine's non_blocking copies on (pinned batches on a GPU)."""
+    from mmengine.structures import PixelData
+    from mmseg.models.data_preprocessor import SegDataPreProcessor
+    from mmseg.registry import MODELS
+    from mmseg.structures import SegDataSample
+    init_default_scope('mmseg')
+    cfg = dict(load_config(config('fcn_r101_voc_321.py')).model.data_preprocessor)
+    assert cfg.pop('type') == 'NonBlockingSegDataPreProcessor'
+    ours, mmseg = MODELS.build(dict(cfg, type='NonBlockingSegDataPreProcessor')), \
+        SegDataPreProcessor(**cfg)
+    assert ours._non_blocking is True and mmseg._non_blocking is False
+    gen = torch.Generator().manual_seed(0)
+
+    def batch():
+        return dict(
+            inputs=[torch.randint(0, 256, (3, 300, 250), generator=gen,
+                                  dtype=torch.uint8)],
+            data_samples=[SegDataSample(gt_sem_seg=PixelData(
+                data=torch.randint(0, 21, (1, 300, 250), generator=gen)))])
+
+    gen.manual_seed(0)
+    a = ours(batch(), training=True)
+    gen.manual_seed(0)
+    b = mmseg(batch(), training=True)
+    assert torch.equal(a['inputs'], b['inputs'])
+    assert torch.equal(a['data_samples'][0].gt_sem_seg.data,
+                       b['data_samples'][0].gt_sem_seg.data)
+
+
+def test_loaders_fit_the_machine():
+    from fcn_plugin.engine.concise_console_runner import fit_loaders
+    loaders = {'train_dataloader': dict(num_workers=8, pin_memory=True),
+               'val_dataloader': dict(num_workers=1)}
+    assert fit_loaders(loaders, 2) == [('train_dataloader', 8)]
+    assert loaders['train_dataloader'] == dict(
+        num_workers=2, pin_memory=torch.cuda.is_available())
+    assert loaders['val_dataloader'] == dict(num_workers=1)

@@ -2,7 +2,9 @@
 a crash (kill -9) after an iteration, SIGTERM from a scheduler (in an
 iteration, a validation or a test), a kill
 during a slow checkpoint write, and a dataset that logs every sample it
-loads. Imported by test configs through ``custom_imports``."""
+loads, a counter of host reads of tensor values. Imported by test configs
+through ``custom_imports``."""
+import json
 import os
 import signal
 import time
@@ -14,6 +16,7 @@ from mmengine.registry import HOOKS
 
 from fcn_plugin.datasets import VOCTrainAugDataset
 from fcn_plugin.engine import AtomicLocalBackend
+from fcn_plugin.tooling.reference_training import HostWaits
 from mmseg.registry import DATASETS
 
 
@@ -72,6 +75,33 @@ class SignalDuringEvaluation(Hook):
                         outputs=None):
         if batch_idx + 1 == self.batch:
             os.kill(os.getpid(), self.signum)
+
+
+@HOOKS.register_module()
+class HostReadCounter(Hook):
+    """Counts the host's reads of tensor values (``HostWaits`` on the CPU:
+    each a wait for the device on a GPU) in each training iteration, from
+    its ``before_train_iter`` to the next, and writes ``{iteration: count}``
+    to $HOST_READS at the end."""
+    priority = 'HIGHEST'
+
+    def before_train(self, runner):
+        self.waits = HostWaits('cpu').__enter__()
+        self.counts, self.current, self.start = {}, None, 0
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        self._close()
+        self.current, self.start = runner.iter + 1, self.waits.count
+
+    def _close(self):
+        if self.current is not None:
+            self.counts[self.current] = self.waits.count - self.start
+
+    def after_train(self, runner):
+        self._close()
+        self.waits.__exit__(None, None, None)
+        with open(os.environ['HOST_READS'], 'w') as f:
+            json.dump(self.counts, f)
 
 
 @register_backend('slow_atomic_local')

@@ -1,6 +1,7 @@
 from .atomic_checkpoints import AtomicCheckpointHook, AtomicLocalBackend
 from .concise_console_runner import ConciseConsoleRunner
 from .cpu_distributed import CPUDistributedDataParallel
+from .deferred_runtime_info_hook import DeferredRuntimeInfoHook
 from .mixed_precision_optim_wrapper import MixedPrecisionOptimWrapper
 from .non_finite_loss_hook import NonFiniteLossHook
 from .preemption_hook import (PreemptionHook,
@@ -13,7 +14,8 @@ from .tf32_hook import TF32Hook
 
 __all__ = [
     'AtomicCheckpointHook', 'AtomicLocalBackend', 'ConciseConsoleRunner',
-    'CPUDistributedDataParallel', 'MixedPrecisionOptimWrapper',
+    'CPUDistributedDataParallel', 'DeferredRuntimeInfoHook',
+    'MixedPrecisionOptimWrapper',
     'NonFiniteLossHook',
     'PreemptionHook', 'RandomStateHook', 'ReferencePolyLR',
     'ResumableIterBasedTrainLoop',

@@ -10,7 +10,7 @@ the plugin's own resume line replaces) also go to the log file only. Other
 warnings and errors still reach the console, from rank 0 only under DDP.
 
 DataLoader worker counts are capped at the cores this process may use, once,
-with one line: the configs' 4 workers on a 2-core machine would only make
+with one line: the configs' 8 workers on a 2-core machine would only make
 torch warn at every loader start. ``tensorboard = True`` in the config adds
 TensorBoard to the visualizer's backends (:mod:`.tensorboard_option`).
 Selected in the configs with
@@ -45,11 +45,17 @@ def usable_cores():
         return os.cpu_count() or 1
 
 
-def cap_workers(loaders, cores):
+def fit_loaders(loaders, cores):
     """Lower ``num_workers`` above ``cores`` in the loader configs, in
-    place; return ``[(name, was)]`` of those lowered."""
+    place, and drop ``pin_memory`` without a GPU (nothing to pin for; torch
+    warns at each loader start); return ``[(name, was)]`` of those
+    lowered."""
+    import torch
     lowered = []
     for name, loader in loaders.items():
+        if isinstance(loader, dict) and loader.get('pin_memory') and \
+                not torch.cuda.is_available():
+            loader['pin_memory'] = False
         if isinstance(loader, dict) and loader.get('num_workers', 0) > cores:
             lowered.append((name, loader['num_workers']))
             loader['num_workers'] = cores
@@ -67,7 +73,7 @@ class ConciseConsoleRunner(Runner):
         if int(os.environ.get('RANK', 0)) > 0:  # every rank would print
             warnings.simplefilter('ignore')     # the same warnings
         cores = usable_cores()
-        lowered = cap_workers({k: kwargs.get(k) for k in LOADERS}, cores)
+        lowered = fit_loaders({k: kwargs.get(k) for k in LOADERS}, cores)
         tensorboard = bool((kwargs.get('cfg') or {}).get('tensorboard'))
         if tensorboard:
             require_tensorboard()

@@ -15,10 +15,21 @@ input concat) and changes two things mmseg does differently:
 
 Parameter names: ``convs.0.conv`` (3x3 conv), ``convs.0.bn`` (BN) and
 ``conv_seg`` (1x1 classifier) = torchvision's ``classifier.0/1/4``.
+
+Its training loss is mmseg's, computed without a wait of the host for the
+GPU: mmseg counts the non-ignored pixels of the mean (``avg_non_ignore``,
+the reference's mean) with ``.item()`` and its ``acc_seg`` indexes with a
+boolean mask; here the count stays a device tensor and the accuracy is a
+masked sum (the same formulas, eps included).
 """
+import torch
 import torch.nn as nn
 from mmseg.models.decode_heads import FCNHead
+from mmseg.models.losses import CrossEntropyLoss
+from mmseg.models.utils import resize
 from mmseg.registry import MODELS
+
+EPS = torch.finfo(torch.float32).eps  # mmseg's, in the loss and accuracy
 
 
 @MODELS.register_module()
@@ -65,3 +76,32 @@ class SimpleFCNHead(FCNHead):
                 module.reset_parameters()
         for module in self.modules():
             module.is_init = True
+
+    def loss_by_feat(self, seg_logits, batch_data_samples):
+        """mmseg's ``BaseDecodeHead.loss_by_feat`` (logits upsampled to the
+        label, each ``loss_decode`` summed under its name, ``acc_seg``),
+        with no host-device synchronization (module docstring)."""
+        seg_label = self._stack_batch_gt(batch_data_samples)
+        seg_logits = resize(input=seg_logits, size=seg_label.shape[2:],
+                            mode='bilinear', align_corners=self.align_corners)
+        seg_weight = None if self.sampler is None else self.sampler.sample(
+            seg_logits, seg_label)
+        seg_label = seg_label.squeeze(1)
+        valid = seg_label != self.ignore_index
+        count = valid.sum()  # mmseg: numel - (label == ignore).sum().item()
+        losses = self.loss_decode if isinstance(
+            self.loss_decode, nn.ModuleList) else [self.loss_decode]
+        loss = dict()
+        for loss_decode in losses:
+            counted = isinstance(loss_decode, CrossEntropyLoss) and \
+                loss_decode.avg_non_ignore and not loss_decode.use_sigmoid \
+                and not loss_decode.use_mask and seg_weight is None
+            value = loss_decode(seg_logits, seg_label, weight=seg_weight,
+                                ignore_index=self.ignore_index,
+                                avg_factor=count if counted else None)
+            name = loss_decode.loss_name
+            loss[name] = loss[name] + value if name in loss else value
+        correct = (seg_logits.argmax(dim=1) == seg_label) & valid
+        loss['acc_seg'] = (correct.sum().float().reshape(1) + EPS) * (
+            100.0 / (count + EPS))
+        return loss

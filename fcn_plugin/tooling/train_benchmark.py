@@ -21,6 +21,7 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from . import benchmark as bm
+from .reference_training import HostWaits
 from .builder import REPO, build_segmentor, merge_options
 
 # name -> (--cfg-options, what it changes)
@@ -79,9 +80,12 @@ def build_loader(cfg, batch, data_root, workers=None):
     """The row's own train DataLoader over ``data_root``, one worker per
     core unless ``workers`` says otherwise."""
     from mmengine.runner import Runner
+
+    from ..engine.concise_console_runner import fit_loaders
     loader_cfg = cfg.train_dataloader
     loader_cfg.update(batch_size=batch, num_workers=workers or os.cpu_count())
     loader_cfg.dataset.data_root = data_root
+    fit_loaders({'train_dataloader': loader_cfg}, loader_cfg.num_workers)
     return Runner.build_dataloader(loader_cfg, seed=0)
 
 
@@ -154,6 +158,38 @@ def time_training(cfg, device, source, iters=2, warmup=1):
         seconds = (time.perf_counter() - start) / iters
     return seconds, memory['peak_mib'], describe_wrapper(optim_wrapper,
                                                          device)
+
+
+def time_against_reference(cfg, device, source, reference, iters=2,
+                           warmup=1, rounds=3):
+    """The row's training step and ``reference`` (a step function, e.g.
+    :func:`.reference_training.reference_step`) timed alternately: after
+    ``warmup`` iterations of each, ``rounds`` blocks of ``iters`` of one,
+    then of the other; returns the seconds per iteration of each (its
+    fastest block), the host waits in one step of the row
+    (:class:`.reference_training.HostWaits`) and its wrapper's name."""
+    _, optim_wrapper, step = build_training(cfg, device)
+
+    def plugin():
+        step(next(source))
+
+    for _ in range(warmup):
+        plugin()
+        reference()
+    best = {plugin: float('inf'), reference: float('inf')}
+    for _ in range(rounds):
+        for run in (plugin, reference):
+            bm.synchronize(device)
+            start = time.perf_counter()
+            for _ in range(iters):
+                run()
+            bm.synchronize(device)
+            best[run] = min(best[run], (time.perf_counter() - start) / iters)
+    bm.synchronize(device)
+    with HostWaits(device) as waits:
+        plugin()
+    return best[plugin], best[reference], waits.count, describe_wrapper(
+        optim_wrapper, device)
 
 
 def verdict(synthetic, through_loader, loader_alone):

@@ -4,7 +4,8 @@
 norm_cfg = dict(type='SyncBN', requires_grad=True)  # = BN on one GPU (mmengine
 # reverts SyncBN when not distributed); batch statistics span GPUs under DDP.
 data_preprocessor = dict(
-    type='SegDataPreProcessor',
+    # mmseg's SegDataPreProcessor; pinned batches go to the GPU non-blocking
+    type='NonBlockingSegDataPreProcessor',
     # ImageNet mean/std of [0, 1] RGB pixels, scaled to 0..255 (mmcv reads BGR)
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
