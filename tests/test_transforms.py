@@ -389,3 +389,18 @@ def test_train_pipeline_gives_the_samples_of_its_unfused_order(
             assert torch.equal(a['inputs'], b['inputs'])
             assert torch.equal(a['data_samples'].gt_sem_seg.data,
                                b['data_samples'].gt_sem_seg.data)
+
+
+@pytest.mark.parametrize('shape', [(1, 1), (1, 40), (40, 1)])
+def test_random_scale_keeps_a_pixel_of_a_thin_image(shape):
+    """A side of 1 pixel scaled below 1 stays 1 (the reference's int() gives
+    0 and its resize fails); the other side scales as usual."""
+    scale = TRANSFORMS.build(dict(type='RandomScale', ratio_range=(0.5, 0.6)))
+    h, w = shape
+    out = scale(dict(img=np.full((h, w, 3), 7, np.uint8),
+                     gt_seg_map=np.full((h, w), 3, np.uint8),
+                     seg_fields=['gt_seg_map']))
+    assert out['img'].shape[:2] == out['gt_seg_map'].shape
+    for side, scaled in zip(shape, out['img'].shape[:2]):
+        assert scaled == 1 if side == 1 else 20 <= scaled <= 24
+    assert (out['gt_seg_map'] == 3).all()

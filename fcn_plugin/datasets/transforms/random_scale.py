@@ -56,9 +56,11 @@ class RandomScale(BaseTransform):
         return self.resize(results, new_h, new_w, (0, new_h, 0, new_w))
 
     def scaled_size(self, h, w):
-        """Draw the factor; the new ``(height, width)``."""
+        """Draw the factor; the new ``(height, width)``, at least 1 pixel
+        each (the reference's ``int`` gives 0 for a side under 2 pixels
+        scaled below 1, and its resize then fails: the only difference)."""
         scale = np.random.uniform(*self.ratio_range)
-        return int(scale * h), int(scale * w)
+        return max(1, int(scale * h)), max(1, int(scale * w))
 
     @staticmethod
     def resize(results, new_h, new_w, window):
