@@ -325,9 +325,26 @@ def run_dataset(name, args, root, report):
                       f'{peak / 2**30:.1f} GiB')
 
 
+MARK = '.real_size_benchmark'  # in a --root this script made
+
+
+def claim_root(root):
+    """Make ``root`` this benchmark's folder (new, empty or made by it
+    before); anything else stops the run: it writes split files and removes
+    its run folders there."""
+    if osp.isdir(root) and os.listdir(root) and \
+            not osp.exists(osp.join(root, MARK)):
+        sys.exit(f'error: --root {root} holds files this benchmark did not '
+                 'make (it writes split files and removes its runs there): '
+                 'give a new or empty folder.')
+    os.makedirs(root, exist_ok=True)
+    open(osp.join(root, MARK), 'a').close()
+
+
 def main():
     args = parse_args()
     root = args.root or tempfile.mkdtemp(prefix='real_size_')
+    claim_root(root)
     print(f'# Real-size stages ({len(os.sched_getaffinity(0))} cores, '
           f'torch {torch.__version__}, scale {args.scale}; data in {root})')
     report = []

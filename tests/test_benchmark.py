@@ -153,3 +153,23 @@ def test_real_size_script_at_a_small_scale():
                   r'check_dataset.py \(the half-resolution copy\) '
                   r'--workers 1'):
         assert re.search(row.format(stage), city), (stage, city)
+
+
+def test_real_size_script_refuses_a_root_it_did_not_make(tmp_path):
+    """--root at a user's data folder: one line, and nothing there changes
+    (it would write split files and remove run folders)."""
+    split = tmp_path / 'voc' / 'VOC2012' / 'ImageSets' / 'Segmentation'
+    split.mkdir(parents=True)
+    (split / 'trainaug.txt').write_bytes(b'2007_000032\n')
+    (tmp_path / 'voc_runs').mkdir()
+    (tmp_path / 'voc_runs' / 'mine.txt').write_bytes(b'keep')
+    proc = run_tool('benchmarks/real_size.py', '--datasets', 'voc',
+                    '--root', str(tmp_path), check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        f'error: --root {tmp_path} holds files this benchmark did not make '
+        '(it writes split files and removes its runs there): give a new or '
+        'empty folder.']
+    assert (split / 'trainaug.txt').read_bytes() == b'2007_000032\n'
+    assert (tmp_path / 'voc_runs' / 'mine.txt').read_bytes() == b'keep'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['voc', 'voc_runs']
