@@ -162,9 +162,12 @@ def with_workers(cfg_name, root, split, copy, args):
     import gc
 
     from mmengine.runner import Runner
+
+    from fcn_plugin.engine.concise_console_runner import fit_loaders
     loader_cfg = loader_config(cfg_name, root, split, copy)
     loader_cfg.update(num_workers=args.workers, persistent_workers=True,
                       batch_size=8 if split == 'train' else 1)
+    fit_loaders({split: loader_cfg}, args.workers)  # as the runner does
     loader = Runner.build_dataloader(loader_cfg, seed=0)
     batches = iter(())
 
