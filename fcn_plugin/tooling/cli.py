@@ -119,6 +119,12 @@ def check_user_options(argv, training=False):
     args, _ = parser.parse_known_args(argv)
     check_launcher(args.launcher)
     cfg = load_checked_config(args.config, args.cfg_options)
+    if 'model' not in cfg:  # mmengine's runner: KeyError: 'model'
+        raise UserInputError(
+            f'config {args.config} defines no model: a config of your own '
+            "inherits a row, e.g. _base_ = ['fcn_plugin::fcn/"
+            "fcn_r101_voc_321.py'] (configs/fcn_r101_voc_321.py in a "
+            'clone), and overrides what it changes.')
     if training:
         check_config_dump(args.config, args.work_dir or cfg.get('work_dir'))
         from ..weights.imagenet_init import check_init_file
