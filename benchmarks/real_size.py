@@ -42,10 +42,9 @@ sys.path.insert(0, REPO)
 
 from conftest import TINY_MODEL  # noqa: E402
 
-from fcn_plugin.datasets.transforms.cityscapes_label_id_map import \
-    LABEL_ID_TO_TRAIN_ID  # noqa: E402
-from fcn_plugin.tooling.synthetic_data import draw_sample  # noqa: E402
-from fcn_plugin.weights import load_checkpoint_file  # noqa: E402
+from fcn_plugin.tooling.benchmark import checkpoint_at  # noqa: E402
+from fcn_plugin.tooling.synthetic_data import (  # noqa: E402
+    CITYSCAPES_LABEL_IDS, cityscapes_paths, draw_sample)
 
 STAGES = ('prepare', 'check', 'train', 'resume', 'test', 'infer', 'r101')
 DEFAULT_STAGES = STAGES[:-1]
@@ -95,8 +94,7 @@ def _write_pair(job):
         img, label = draw_sample(rng, height, width, list(range(1, 9)))
         cv2.imwrite(img_path, img, [cv2.IMWRITE_JPEG_QUALITY, 95])
     else:
-        label_ids = [i for i, t in enumerate(LABEL_ID_TO_TRAIN_ID) if t != 255]
-        img, label = draw_sample(rng, height, width, label_ids[:8],
+        img, label = draw_sample(rng, height, width, CITYSCAPES_LABEL_IDS[:8],
                                  void_outline=False, background=(80, 84))
         cv2.imwrite(img_path, img)
     cv2.imwrite(seg_path, label)
@@ -125,19 +123,8 @@ def make_voc(root, counts, size):
 def make_cityscapes(root, counts, size):
     """``root/cityscapes``: leftImg8bit and gtFine ``*_labelIds.png``."""
     city_root = osp.join(root, 'cityscapes')
-    jobs, index = [], 0
-    for split, count in counts.items():
-        city = 'aachen' if split == 'train' else 'frankfurt'
-        img_dir = osp.join(city_root, 'leftImg8bit', split, city)
-        seg_dir = osp.join(city_root, 'gtFine', split, city)
-        os.makedirs(img_dir, exist_ok=True)
-        os.makedirs(seg_dir, exist_ok=True)
-        for i in range(count):
-            stem = f'{city}_{i:06d}_000019'
-            jobs.append((osp.join(img_dir, f'{stem}_leftImg8bit.png'),
-                         osp.join(seg_dir, f'{stem}_gtFine_labelIds.png'),
-                         index + i, size, False))
-        index += count
+    jobs = [(img, seg, index, size, False) for index, (img, seg) in
+            enumerate(cityscapes_paths(city_root, counts))]
     return city_root, _generate(jobs)
 
 
@@ -209,18 +196,6 @@ def measured(command, log):
 
 def tool(name, *args):
     return [sys.executable, osp.join(REPO, 'tools', name), *args]
-
-
-def checkpoint_at(source, iteration, work_dir):
-    """``source`` re-labelled as a checkpoint of ``iteration``."""
-    ckpt = load_checkpoint_file(source)
-    ckpt['meta'].update(iter=iteration)
-    ckpt['message_hub']['runtime_info']['iter'] = iteration
-    for scheduler in ckpt.get('param_schedulers', []):
-        scheduler.update(last_step=iteration, last_epoch=iteration,
-                         _step_count=iteration + 1)
-    os.makedirs(work_dir, exist_ok=True)
-    torch.save(ckpt, osp.join(work_dir, f'iter_{iteration}.pth'))
 
 
 # ---- the stages ----------------------------------------------------------------

@@ -20,15 +20,13 @@ import sys
 import tempfile
 import time
 
-import torch
-
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(REPO, 'tests'))
 sys.path.insert(0, REPO)
 
 from conftest import TINY_MODEL  # noqa: E402
 
-from fcn_plugin.weights import load_checkpoint_file  # noqa: E402
+from fcn_plugin.tooling.benchmark import checkpoint_at  # noqa: E402
 from fcn_plugin.tooling.synthetic_data import make_voc_sample  # noqa: E402
 
 CONFIG = osp.join(REPO, 'configs', 'fcn_r101_voc_321_fp32.py')
@@ -59,18 +57,6 @@ def train(work_dir, root, max_iters, *extra):
                     '--cfg-options', *options], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
-
-
-def checkpoint_at(source, iteration, work_dir):
-    """``source`` re-labelled as a checkpoint of ``iteration``."""
-    ckpt = load_checkpoint_file(source)
-    ckpt['meta'].update(iter=iteration)
-    ckpt['message_hub']['runtime_info']['iter'] = iteration
-    for scheduler in ckpt.get('param_schedulers', []):
-        scheduler.update(last_step=iteration, last_epoch=iteration,
-                         _step_count=iteration + 1)
-    os.makedirs(work_dir, exist_ok=True)
-    torch.save(ckpt, osp.join(work_dir, f'iter_{iteration}.pth'))
 
 
 def main():

@@ -164,3 +164,20 @@ def device_name(device):
     except (OSError, StopIteration):
         model = platform.processor() or 'CPU'
     return f'{model} ({torch.get_num_threads()} threads)'
+
+
+def checkpoint_at(source, iteration, work_dir):
+    """Write checkpoint ``source`` re-labelled as iteration ``iteration``
+    (meta, message hub, LR schedulers) into ``work_dir``, as
+    ``iter_<iteration>.pth``: a late resume point without training to it."""
+    import os
+
+    from ..weights import load_checkpoint_file
+    ckpt = load_checkpoint_file(source)
+    ckpt['meta'].update(iter=iteration)
+    ckpt['message_hub']['runtime_info']['iter'] = iteration
+    for scheduler in ckpt.get('param_schedulers', []):
+        scheduler.update(last_step=iteration, last_epoch=iteration,
+                         _step_count=iteration + 1)
+    os.makedirs(work_dir, exist_ok=True)
+    torch.save(ckpt, os.path.join(work_dir, f'iter_{iteration}.pth'))

@@ -91,18 +91,32 @@ def make_cityscapes_sample(root, num_train=4, num_val=2, size=(256, 512),
     """
     rng = np.random.default_rng(seed)
     city_root = osp.join(root, 'cityscapes')
-    label_ids = [i for i, t in enumerate(LABEL_ID_TO_TRAIN_ID) if t != 255]
-    for split, count in (('train', num_train), ('val', num_val)):
+    for img_path, seg_path in cityscapes_paths(
+            city_root, {'train': num_train, 'val': num_val}):
+        img, label = draw_sample(rng, *size, CITYSCAPES_LABEL_IDS[:8],
+                                 void_outline=False)
+        cv2.imwrite(img_path, img)
+        cv2.imwrite(seg_path, label)
+    return city_root
+
+
+# raw label ids that are classes (e.g. 7 = road, 26 = car)
+CITYSCAPES_LABEL_IDS = [i for i, t in enumerate(LABEL_ID_TO_TRAIN_ID)
+                        if t != 255]
+
+
+def cityscapes_paths(city_root, counts):
+    """``(image, label)`` paths of ``counts[split]`` frames per split in the
+    Cityscapes layout (one city a split), their folders made."""
+    paths = []
+    for split, count in counts.items():
         city = 'aachen' if split == 'train' else 'frankfurt'
         img_dir = osp.join(city_root, 'leftImg8bit', split, city)
         seg_dir = osp.join(city_root, 'gtFine', split, city)
         os.makedirs(img_dir, exist_ok=True)
         os.makedirs(seg_dir, exist_ok=True)
         for i in range(count):
-            img, label = draw_sample(rng, *size, label_ids[:8],
-                                      void_outline=False)
             stem = f'{city}_{i:06d}_000019'
-            cv2.imwrite(osp.join(img_dir, f'{stem}_leftImg8bit.png'), img)
-            cv2.imwrite(osp.join(seg_dir, f'{stem}_gtFine_labelIds.png'),
-                        label)
-    return city_root
+            paths.append((osp.join(img_dir, f'{stem}_leftImg8bit.png'),
+                          osp.join(seg_dir, f'{stem}_gtFine_labelIds.png')))
+    return paths
