@@ -521,7 +521,7 @@ def against_reference(report, device, smoke, name, cfg, batch, seconds,
         layers=(1, 1, 1, 1) if smoke else (3, 4, 23, 3)), seed=0)
     step = reference_step(reference, cfg, device,
                           *reference_batch(cfg, batch, device))
-    plugin_s, reference_s, waits, _ = tb.time_against_reference(
+    plugin_s, reference_s, waits = tb.time_against_reference(
         cfg, device, tb.synthetic_batches(cfg, batch), step, iters, warmup,
         rounds)
     return {'reference it/s': 1 / reference_s,

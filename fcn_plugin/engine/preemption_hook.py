@@ -76,15 +76,16 @@ class PreemptionHook(Hook):
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
 
     def _stop_requested(self):
+        """The signal to stop on (0: none), agreed by every rank; alone, the
+        note itself (no tensor)."""
+        if not is_distributed():
+            return self.received or 0
         flag = torch.tensor([self.received or 0])
-        if is_distributed():  # mmengine moves it to the backend's device
-            all_reduce(flag, op='max')
+        all_reduce(flag, op='max')  # mmengine: on the backend's device
         return int(flag.item())
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None):
-        if self.received is None and not is_distributed():
-            return
         signum = self._stop_requested()
         if not signum:
             return
@@ -99,8 +100,6 @@ class PreemptionHook(Hook):
                        outputs=None):
         """A validation inside training stops at its next image: no metric
         and no best checkpoint from a part of the val set."""
-        if self.received is None and not is_distributed():
-            return
         signum = self._stop_requested()
         if not signum:
             return
@@ -141,8 +140,6 @@ class PreemptionHook(Hook):
     def after_test_iter(self, runner, batch_idx, data_batch=None,
                         outputs=None):
         """``tools/test.py`` stops at its next image, with one line."""
-        if self.received is None and not is_distributed():
-            return
         signum = self._stop_requested()
         if signum:
             runner.logger.warning(

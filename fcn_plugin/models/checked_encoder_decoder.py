@@ -25,23 +25,13 @@ from mmseg.models import EncoderDecoder
 from mmseg.registry import MODELS
 
 from ..errors import UserInputError
-from ..weights.convert_fcn import HEAD_KEYS
+from ..weights.convert_fcn import is_reference_format
 from ..weights.io import state_dict_mismatch
 
 # num_classes -> the row config such a checkpoint belongs to
 ROW_CONFIGS = {21: 'configs/fcn_r101_voc_321.py',
                19: 'configs/fcn_r101_cityscapes_256x512.py'}
 CLASSIFIER = 'decode_head.conv_seg.weight'
-
-
-def is_reference_format(state_dict):
-    """The key names of a pytorch-auto-drive or torchvision FCN (their
-    ``classifier.*`` head, no ``decode_head.*``), which
-    ``tools/model_converters/fcn2mmseg.py`` converts."""
-    keys = [k[len('module.'):] if k.startswith('module.') else k
-            for k in state_dict]
-    return not any(k.startswith('decode_head.') for k in keys) and any(
-        k.startswith(p) for k in keys for p in (*HEAD_KEYS, 'aux_classifier.'))
 
 
 def likely_cause(expected, given):

@@ -21,8 +21,8 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from . import benchmark as bm
-from .reference_training import HostWaits
 from .builder import REPO, build_segmentor, merge_options
+from .reference_training import HostWaits
 
 # name -> (--cfg-options, what it changes)
 FAST_PATHS = {
@@ -166,9 +166,9 @@ def time_against_reference(cfg, device, source, reference, iters=2,
     :func:`.reference_training.reference_step`) timed alternately: after
     ``warmup`` iterations of each, ``rounds`` blocks of ``iters`` of one,
     then of the other; returns the seconds per iteration of each (its
-    fastest block), the host waits in one step of the row
-    (:class:`.reference_training.HostWaits`) and its wrapper's name."""
-    _, optim_wrapper, step = build_training(cfg, device)
+    fastest block) and the host waits in one step of the row
+    (:class:`.reference_training.HostWaits`)."""
+    _, _, step = build_training(cfg, device)
 
     def plugin():
         step(next(source))
@@ -188,8 +188,7 @@ def time_against_reference(cfg, device, source, reference, iters=2,
     bm.synchronize(device)
     with HostWaits(device) as waits:
         plugin()
-    return best[plugin], best[reference], waits.count, describe_wrapper(
-        optim_wrapper, device)
+    return best[plugin], best[reference], waits.count
 
 
 def verdict(synthetic, through_loader, loader_alone):

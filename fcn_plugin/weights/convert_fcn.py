@@ -18,6 +18,19 @@ HEAD_KEYS = {
 }
 
 
+def _unprefixed(key):
+    return key[len('module.'):] if key.startswith('module.') else key
+
+
+def is_reference_format(state_dict):
+    """Whether ``state_dict`` has the key names of a pytorch-auto-drive or
+    torchvision FCN (its ``classifier.*`` head, no ``decode_head.*``):
+    what :func:`convert_fcn_state_dict` converts."""
+    keys = [_unprefixed(k) for k in state_dict]
+    return not any(k.startswith('decode_head.') for k in keys) and any(
+        k.startswith(p) for k in keys for p in (*HEAD_KEYS, 'aux_classifier.'))
+
+
 def convert_fcn_state_dict(checkpoint):
     """Map a reference FCN checkpoint to plugin keys.
 
@@ -36,7 +49,7 @@ def convert_fcn_state_dict(checkpoint):
                              "or {'model': state_dict})")
     converted, dropped, unknown = {}, [], []
     for key, value in state.items():
-        key = key[len('module.'):] if key.startswith('module.') else key
+        key = _unprefixed(key)
         if key.startswith('backbone.'):
             converted[key] = value
         elif key.startswith('aux_classifier.'):
