@@ -60,12 +60,12 @@ from reference_fcn import ReferenceFCN, randomize_  # noqa: E402
 from fcn_plugin.tooling import benchmark as bm  # noqa: E402
 from fcn_plugin.tooling import train_benchmark as tb  # noqa: E402
 from fcn_plugin.tooling.builder import build_segmentor, load_config  # noqa: E402
+from fcn_plugin.tooling.reference_table import REFERENCE_PROFILE  # noqa: E402
 from fcn_plugin.tooling.reference_training import (  # noqa: E402
     reference_batch, reference_step)
 from fcn_plugin.weights import convert_fcn_state_dict  # noqa: E402
 
-REFERENCE_FPS = {'256x512': 43.32, '512x1024': 12.06, '1024x2048': 3.06}
-GFLOPS_256x512 = 216.42  # the reference's count, = tools/analysis/get_flops
+GFLOPS_256x512 = REFERENCE_PROFILE[(256, 512)][1]  # = tools/analysis/get_flops
 ROWS = ['fcn_r101_voc_321.py', 'fcn_r101_voc_321_fp32.py',
         'fcn_r101_cityscapes_256x512.py']
 TINY = {'model.backbone.depth': 18, 'model.backbone.base_channels': 16,
@@ -273,7 +273,7 @@ def reference_table(result, report, device, sizes, protocol, plugin,
             'input': f'{h}x{w}', 'fcn_plugin FPS': max(fps['ours']),
             'plain-PyTorch reference FPS': max(fps['ref']),
             'ratio (>= 0.97)': ratio, 'ratio ok': ratio >= 0.97,
-            'reference paper FPS (2080 Ti)': REFERENCE_FPS.get(f'{h}x{w}'),
+            'reference paper FPS (2080 Ti)': REFERENCE_PROFILE.get((h, w), (None,))[0],
             'protocol': f'{warmup}+{iters} x{repeat}'
                         + ('' if chosen == protocol else ' (reduced)')})
         report.save()

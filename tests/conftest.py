@@ -118,3 +118,26 @@ def wheel_site(wheel_venv):
         [str(wheel_venv), '-c', 'import fcn_plugin, os; '
          'print(os.path.dirname(os.path.dirname(fcn_plugin.__file__)))'],
         cwd=wheel_venv.parent, check=True, capture_output=True, text=True).stdout.split()[-1])
+
+
+@pytest.fixture(scope='session')
+def slurm(tmp_path_factory):
+    """A real SLURM cluster's client environment (``SLURM_CONF``): the one
+    ``SLURM_CONF`` names (``.ci/run`` starts one with tests/slurm_cluster.py),
+    else one started here for the session. Without Debian's slurm-wlm the
+    tests skip, unless ``FCN_TESTS_SLURM=required`` (CI), which fails them."""
+    import slurm_cluster
+    if os.environ.get('SLURM_CONF'):
+        yield {'SLURM_CONF': os.environ['SLURM_CONF']}
+        return
+    folder = str(tmp_path_factory.mktemp('slurm'))
+    try:
+        env = slurm_cluster.start(folder)
+    except slurm_cluster.ClusterUnavailable as exc:
+        if os.environ.get('FCN_TESTS_SLURM') == 'required':
+            pytest.fail(f'FCN_TESTS_SLURM=required, but no SLURM: {exc}')
+        pytest.skip(f'no SLURM cluster: {exc}')
+    try:
+        yield env
+    finally:
+        slurm_cluster.stop(folder)

@@ -311,10 +311,17 @@ def test_two_node_groups_stop_at_the_same_iteration(tmp_path, voc_root):
 
 
 def test_slurm_scripts_call_srun_with_our_tools(tmp_path):
+    """The srun line on a GPU partition, as mmseg's slurm_train.sh makes it
+    (no GPU partition here: srun and sinfo are stand-ins that print what
+    they get and a node of 40 CPUs and 8 GPUs; tests/test_slurm.py runs the
+    scripts on a real cluster's CPU partition)."""
     fake = tmp_path / 'bin'
     fake.mkdir()
     (fake / 'srun').write_text('#!/bin/sh\necho "srun $*"\n')
-    (fake / 'srun').chmod(0o755)
+    (fake / 'sinfo').write_text('#!/bin/sh\necho "40|gpu:8(S:0-1)"\n')
+    for name in ('srun', 'sinfo', 'sbatch', 'scontrol'):
+        (fake / name).touch()
+        (fake / name).chmod(0o755)
     env = dict(os.environ, PATH=f'{fake}:{os.environ["PATH"]}', GPUS='16',
                GPUS_PER_NODE='8')
     env.pop('PYTHON', None)  # `make test PYTHON=...` exports it
@@ -322,8 +329,8 @@ def test_slurm_scripts_call_srun_with_our_tools(tmp_path):
         ['bash', 'tools/slurm_train.sh', 'gpu', 'fcn', CONFIG, '--work-dir',
          'wd', '--cfg-options', 'randomness.seed=0'], cwd=REPO, env=env,
         capture_output=True, text=True, check=True).stdout
-    assert '-p gpu --job-name=fcn --gres=gpu:8 --ntasks=16 ' \
-        '--ntasks-per-node=8' in train
+    assert '-p gpu --job-name=fcn --ntasks=16 --cpus-per-task=5 ' \
+        '--gres=gpu:8 --ntasks-per-node=8 --kill-on-bad-exit=1' in train
     assert f'tools/train.py {CONFIG} --launcher=slurm --resume --work-dir ' \
         'wd --cfg-options randomness.seed=0' in train
     test = subprocess.run(

@@ -1,24 +1,25 @@
 #!/usr/bin/env bash
 # srun one of our tools on a SLURM cluster (used by slurm_train.sh and
 # slurm_test.sh): tools/slurm_run.sh PARTITION JOB_NAME TOOL [TOOL args]
-# GPUS, GPUS_PER_NODE, CPUS_PER_TASK, SRUN_ARGS and PYTHON as in mmseg.
+# GPUS, GPUS_PER_NODE, CPUS_PER_TASK and PYTHON as in mmseg (slurm_request.sh);
+# SRUN_ARGS: more srun options, e.g. "--time=12:00:00". Inside a batch job
+# (tools/slurm_submit.sh) it runs as a step of that job.
 set -euo pipefail
+source "$(dirname "$0")/slurm_request.sh"
+[ $# -ge 3 ] || fail "usage: $0 PARTITION JOB_NAME TOOL [TOOL args]"
 PARTITION=$1
 JOB_NAME=$2
 TOOL=$3
 shift 3
-GPUS=${GPUS:-4}
-GPUS_PER_NODE=${GPUS_PER_NODE:-4}
-CPUS_PER_TASK=${CPUS_PER_TASK:-5}
-SRUN_ARGS=${SRUN_ARGS:-""}
-PYTHON=${PYTHON:-python}
+check_request "$PARTITION"
+if [ "$GPUS_PER_NODE" -eq 0 ]; then
+    # a CPU task computes with its cores (mmengine's DDP default: 1 thread)
+    export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$CPUS_PER_TASK}
+fi
 # shellcheck disable=SC2086  # SRUN_ARGS holds several arguments
-srun -p "$PARTITION" \
+exec srun -p "$PARTITION" \
     --job-name="$JOB_NAME" \
-    --gres=gpu:"$GPUS_PER_NODE" \
-    --ntasks="$GPUS" \
-    --ntasks-per-node="$GPUS_PER_NODE" \
-    --cpus-per-task="$CPUS_PER_TASK" \
+    "${REQUEST[@]}" \
     --kill-on-bad-exit=1 \
-    $SRUN_ARGS \
-    "$PYTHON" -u "$(dirname "$0")/$TOOL" "$@"
+    ${SRUN_ARGS:-} \
+    "$PYTHON" -u "$TOOLS/$TOOL" "$@"

@@ -16,9 +16,9 @@ import os.path as osp
 import runpy
 import sys
 
-from fcn_plugin.tooling.cli import (check_user_options, cpu_ddp_options,
-                            drop_training_options, end_distributed,
-                            mmseg_tool_path, user_errors)
+from fcn_plugin.tooling.cli import (check_user_options, drop_training_options,
+                                    mmseg_tool_path, user_errors)
+from fcn_plugin.tooling.launchers import distributed_options, end_distributed
 
 
 def main(argv):
@@ -30,7 +30,7 @@ def main(argv):
     check_user_options(argv)
     mmseg_test = runpy.run_path(mmseg_tool_path('test.py'))  # not its main
     sys.argv = [mmseg_test['__file__'],
-                *cpu_ddp_options(drop_training_options(argv))]
+                *distributed_options(drop_training_options(argv))]
     args = mmseg_test['parse_args']()
     # from here on, mmseg's test.py main(), but the config's runner_type
     cfg = Config.fromfile(args.config)

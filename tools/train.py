@@ -2,7 +2,7 @@
 """Train: mmseg's own tools/train.py with the plugin loaded.
 
 All of mmseg's flags work (--work-dir, --resume, --cfg-options, --launcher;
---launcher pytorch also runs on CPU-only machines, over gloo).
+--launcher pytorch and slurm also run on CPU-only machines, over gloo).
 --amp selects MixedPrecisionOptimWrapper: fp16 + dynamic loss scale on GPU,
 bf16 autocast on CPU (mmseg's AmpOptimWrapper refuses to start on CPU).
 
@@ -10,11 +10,12 @@ bf16 autocast on CPU (mmseg's AmpOptimWrapper refuses to start on CPU).
 """
 import sys
 
-from fcn_plugin.tooling.cli import (amp_to_cfg_options, cpu_ddp_options,
-                            run_mmseg_tool, user_errors)
+from fcn_plugin.tooling.cli import (amp_to_cfg_options, run_mmseg_tool,
+                                    user_errors)
+from fcn_plugin.tooling.launchers import distributed_options
 
 if __name__ == '__main__':
     with user_errors():  # no torchrun for --launcher pytorch: one line
-        argv = cpu_ddp_options(amp_to_cfg_options(sys.argv[1:]))
+        argv = distributed_options(amp_to_cfg_options(sys.argv[1:]))
     sys.exit(run_mmseg_tool('train.py', argv, user_argv=sys.argv[1:],
                             training=True))

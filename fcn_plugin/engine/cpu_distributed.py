@@ -5,7 +5,7 @@ refuses a CPU model that holds it ("SyncBatchNorm layers only work with GPU
 modules"). The row configs use ``SyncBN`` so that statistics span GPUs. On
 CPU this wrapper turns it back into per-process BatchNorm (as mmengine does
 for a single process) and says so; ``tools/train.py`` / ``tools/test.py``
-select it with ``--launcher pytorch`` when no GPU is present.
+select it with ``--launcher pytorch`` or ``slurm`` when no GPU is present.
 """
 import logging
 

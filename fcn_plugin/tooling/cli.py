@@ -14,6 +14,7 @@ import sys
 import warnings
 
 from ..errors import UserInputError, describe_error, interrupted
+from .launchers import check_launcher, end_distributed
 
 # Upstream warnings every run prints that tell a user nothing actionable:
 # mmseg builds its loss through its own deprecated helper, its
@@ -59,25 +60,31 @@ def user_errors():
         sys.exit(128 + signal.SIGINT if interrupted(exc) else 1)
 
 
-class CfgOptionsAction(argparse.Action):
-    """mmengine's ``DictAction`` for ``--cfg-options``, refusing with one
-    line what it would mangle: an item without ``=`` (a traceback there) and
-    a value with spaces (mmengine deletes them, and mmseg's tools parse the
+def check_cfg_option_items(items):
+    """Refuse with one line what mmengine's option parser would mangle in
+    ``--cfg-options`` items: one without ``=`` (a traceback there) and a
+    value with spaces (mmengine deletes them, and mmseg's tools parse the
     same argv again with it, so no quoting helps)."""
+    for item in items:
+        key, sep, value = item.partition('=')
+        if not sep or not key:
+            raise UserInputError(
+                f'--cfg-options {item}: expected KEY=VALUE, e.g. '
+                'train_cfg.max_iters=1000')
+        if ' ' in value:
+            raise UserInputError(
+                f'--cfg-options {key}: the value {value!r} has spaces, '
+                "which mmengine's option parser deletes; use a path "
+                'without spaces (a symlink to it is fine).')
+
+
+class CfgOptionsAction(argparse.Action):
+    """mmengine's ``DictAction`` for ``--cfg-options``, after
+    :func:`check_cfg_option_items`."""
 
     def __call__(self, parser, namespace, values, option_string=None):
         from mmengine.config import DictAction
-        for item in values:
-            key, sep, value = item.partition('=')
-            if not sep or not key:
-                raise UserInputError(
-                    f'--cfg-options {item}: expected KEY=VALUE, e.g. '
-                    'train_cfg.max_iters=1000')
-            if ' ' in value:
-                raise UserInputError(
-                    f'--cfg-options {key}: the value {value!r} has spaces, '
-                    "which mmengine's option parser deletes; use a path "
-                    'without spaces (a symlink to it is fine).')
+        check_cfg_option_items(values)
         DictAction(self.option_strings, self.dest)(parser, namespace, values,
                                                    option_string)
 
@@ -131,26 +138,6 @@ def check_user_options(argv, training=False):
         check_init_file(cfg)
 
 
-# what mmengine's launchers read from the environment their job starts
-LAUNCHER_ENVIRONMENT = {
-    'slurm': ('SLURM_PROCID', 'a SLURM job step: srun ... or '
-              'tools/slurm_train.sh / tools/slurm_test.sh'),
-    'mpi': ('OMPI_COMM_WORLD_LOCAL_RANK', 'an Open MPI job: mpirun -n N ...'),
-}
-
-
-def check_launcher(launcher):
-    """``--launcher slurm``/``mpi`` outside such a job: one line (mmengine
-    dies on a ``KeyError`` for the job's environment variable)."""
-    if launcher in LAUNCHER_ENVIRONMENT:
-        variable, how = LAUNCHER_ENVIRONMENT[launcher]
-        if variable not in os.environ:
-            raise UserInputError(
-                f'--launcher {launcher}: this process is not part of {how} '
-                f'({variable} is not set); start it that way, or leave '
-                '--launcher out for one process')
-
-
 def check_config_dump(config, work_dir):
     """mmengine dumps the flattened config to ``<work dir>/<config's file
     name>``: with the work dir the config's own folder, that dump would
@@ -200,18 +187,6 @@ def run_mmseg_tool(relative, argv, user_argv=None, training=False,
     return 0
 
 
-def end_distributed():
-    """Destroy the process group of a distributed run that has finished,
-    while the interpreter is still whole (torch's documented shutdown;
-    mmengine never does it). Left to interpreter shutdown, gloo's worker
-    threads can still hold tensors, and a run that has trained, validated
-    and saved dies with SIGABRT ("terminate called without an active
-    exception"), which torchrun reports as a failure (pytorch#179291)."""
-    import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
-
-
 def amp_to_cfg_options(argv):
     """Replace ``--amp`` by the plugin's device-aware mixed precision.
 
@@ -225,30 +200,6 @@ def amp_to_cfg_options(argv):
     return argv + [
         '--cfg-options', 'optim_wrapper.type=MixedPrecisionOptimWrapper',
         'optim_wrapper.loss_scale=dynamic'
-    ]
-
-
-def cpu_ddp_options(argv):
-    """Make ``--launcher pytorch`` work on a machine without CUDA (gloo).
-
-    mmengine 0.10.7's pytorch launcher calls ``torch.cuda.set_device`` and
-    wraps the model with ``device_ids=[LOCAL_RANK]``; both fail on CPU, and
-    DDP refuses SyncBN on CPU. When no GPU is present, start the gloo process
-    group here (mmengine then keeps it) and wrap the model with
-    ``CPUDistributedDataParallel`` (plain BN, no device ids). With a GPU,
-    nothing changes.
-    """
-    launched = '--launcher=pytorch' in argv or any(
-        a == '--launcher' and b == 'pytorch' for a, b in zip(argv, argv[1:]))
-    import torch
-    if not launched or torch.cuda.is_available():
-        return list(argv)
-    import torch.distributed as dist
-    if not dist.is_initialized():
-        dist.init_process_group(backend='gloo')  # env:// set by torchrun
-    return list(argv) + [
-        '--cfg-options', 'model_wrapper_cfg.type=CPUDistributedDataParallel',
-        'model_wrapper_cfg.broadcast_buffers=False'
     ]
 
 

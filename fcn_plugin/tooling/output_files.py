@@ -27,12 +27,45 @@ def same_file(a, b):
 
 def refuse_output_onto_input(output, *inputs):
     """A :class:`UserInputError` when ``output`` is one of ``inputs``."""
-    for given in inputs:
-        if same_file(output, given):
-            raise UserInputError(
-                f'{output} is also an input of this command ({given}): '
-                'writing it would replace that input; name another output '
-                'file')
+    refuse_outputs_onto_inputs([('output', 'file', output)],
+                               [('input', given) for given in inputs])
+
+
+def _paths(value):
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return [str(v) for v in values if v is not None and '://' not in str(v)]
+
+
+def _inside(path, folder):
+    """Whether ``path`` is ``folder`` or lies below it (links resolved)."""
+    path, folder = osp.realpath(path), osp.realpath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def refuse_outputs_onto_inputs(outputs, inputs):
+    """A :class:`UserInputError` naming both when an output would replace
+    an input: an output file that is an input (however spelt: ``./a``, a
+    symbolic or hard link), or an output folder that is, or holds, an
+    input (its files are named by the tool, so one could land on it).
+
+    Args:
+        outputs: ``(option, 'file' or 'folder', path or paths)`` each.
+        inputs: ``(option, path or paths)`` each; ``None`` and URLs skipped.
+    """
+    for out_name, kind, out_value in outputs:
+        for out in _paths(out_value):
+            for in_name, in_value in inputs:
+                for given in _paths(in_value):
+                    if same_file(out, given):
+                        raise UserInputError(
+                            f'{out_name} {out} is also the input {in_name} '
+                            f'{given}: writing it would replace that input; '
+                            f'choose another {out_name}')
+                    if kind == 'folder' and _inside(given, out):
+                        raise UserInputError(
+                            f'{out_name} {out} holds the input {in_name} '
+                            f'{given}: files written there could replace '
+                            f'it; choose an {out_name} outside the inputs')
 
 
 class StagedOutput:
@@ -60,3 +93,18 @@ class StagedOutput:
         if osp.exists(self.tmp):
             os.remove(self.tmp)
         return False
+
+
+def write_text(path, text):
+    """Write ``text`` to ``path`` through :class:`StagedOutput`; return the
+    line saying what was written or replaced."""
+    with StagedOutput(path) as out:
+        with open(out.tmp, 'w', encoding='utf-8') as f:
+            f.write(text)
+        return out.publish()
+
+
+def write_json(path, data):
+    """:func:`write_text` of ``data`` as indented JSON."""
+    import json
+    return write_text(path, json.dumps(data, indent=2) + '\n')

@@ -13,38 +13,37 @@ Speed-up flags, each measured, never assumed: --amp (fp16 on CUDA, bf16 on
 CPU), --channels-last, --fuse-bn (fold BN into convs), --compile
 (torch.compile), --batch N (FPS counts images).
 """
-import argparse
-import json
 import sys
 import time
 
 import torch
 
 from fcn_plugin.tooling import benchmark as bm
+from fcn_plugin.tooling.arguments import ToolParser, whole_number
+from fcn_plugin.tooling.output_files import write_json
 from fcn_plugin.tooling.cli import (CfgOptionsAction, check_device,
                             load_checked_config, user_errors)
 from fcn_plugin.errors import UserInputError
 from fcn_plugin.tooling.builder import build_segmentor
 
 
-def parse_args(argv):
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('config')
-    parser.add_argument('checkpoint', nargs='?',
-                        help='weights; random weights when left out')
-    parser.add_argument('--shape', type=int, nargs=2, default=[256, 512],
+def build_parser():
+    parser = ToolParser(description=__doc__.splitlines()[0])
+    parser.add_input('config')
+    parser.add_input('checkpoint', nargs='?',
+                     help='weights; random weights when left out')
+    parser.add_argument('--shape', type=whole_number(8), nargs=2, default=[256, 512],
                         metavar=('H', 'W'), help='input size')
     parser.add_argument('--device', default=None,
                         help='cpu or cuda; None: cuda when available')
-    parser.add_argument('--warmup', type=int, default=10,
+    parser.add_argument('--warmup', type=whole_number(0), default=10,
                         help='untimed forwards per trial')
-    parser.add_argument('--iters', type=int, default=300,
+    parser.add_argument('--iters', type=whole_number(1), default=300,
                         help='timed forwards per trial')
-    parser.add_argument('--repeat', type=int, default=3,
+    parser.add_argument('--repeat', type=whole_number(1), default=3,
                         help='trials; the best is reported')
-    parser.add_argument('--batch', type=int, default=1, help='batch size')
+    parser.add_argument('--batch', type=whole_number(1), default=1,
+                        help='batch size')
     parser.add_argument('--amp', action='store_true',
                         help='autocast: fp16 on CUDA, bf16 on CPU')
     parser.add_argument('--channels-last', action='store_true',
@@ -60,11 +59,11 @@ def parse_args(argv):
                         choices=['torch', 'onnxruntime'],
                         help='onnxruntime: time --onnx (fp32 or int8, from '
                         'tools/deployment/) on the CPU')
-    parser.add_argument('--onnx', help='model for --backend onnxruntime')
-    parser.add_argument('--json', help='also write the results here')
+    parser.add_input('--onnx', help='model for --backend onnxruntime')
+    parser.add_output('--json', help='also write the results here')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='config overrides, KEY=VALUE')
-    return parser.parse_args(argv)
+    return parser
 
 
 def real_mode(cfg, model, forward, device, args):
@@ -116,13 +115,12 @@ def onnxruntime_mode(args):
     result.update(trials=trials, fps=max(trials))
     print(f'FPS: {result["fps"]:.2f}')
     if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(result, f, indent=2)
+        print(write_json(args.json, result))
     return 0
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    args = build_parser().parse_args(argv)
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     check_device(device)
     if args.backend == 'onnxruntime':
@@ -174,8 +172,7 @@ def main(argv=None):
     result['fps'] = fps
     print(f'FPS: {fps:.2f}')
     if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(result, f, indent=2)
+        print(write_json(args.json, result))
     return 0
 
 

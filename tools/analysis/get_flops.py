@@ -9,26 +9,26 @@ reference reports 2 x MACs, printed here as ``FLOPs(G)``.
 
     python tools/analysis/get_flops.py configs/fcn_r101_cityscapes_256x512.py --shape 256 512
 """
-import argparse
 import sys
 
 import torch
 from mmengine.analysis import FlopAnalyzer, parameter_count
 
+from fcn_plugin.tooling.arguments import ToolParser, whole_number
 from fcn_plugin.tooling.builder import build_segmentor
 from fcn_plugin.tooling.cli import CfgOptionsAction, load_checked_config, user_errors
-from fcn_plugin.errors import UserInputError
+from fcn_plugin.tooling.output_files import write_json
 
 
-def parse_args(argv):
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('config')
-    parser.add_argument(
-        '--shape', type=int, nargs=2, default=[256, 512], metavar=('H', 'W'))
+def build_parser():
+    parser = ToolParser(description=__doc__.splitlines()[0])
+    parser.add_input('config')
+    parser.add_argument('--shape', type=whole_number(8), nargs=2, default=[256, 512],
+                        metavar=('H', 'W'), help='input size (at least 8: '
+                        'the model downsamples by 8)')
+    parser.add_output('--json', help='also write the results here')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
-    return parser.parse_args(argv)
+    return parser
 
 
 def count(cfg, height, width):
@@ -46,13 +46,9 @@ def count(cfg, height, width):
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    args = build_parser().parse_args(argv)
     cfg = load_checked_config(args.config, args.cfg_options)
     height, width = args.shape
-    if min(height, width) < 8:
-        raise UserInputError(
-            f'--shape {height} {width}: height and width must be at least 8 '
-            'pixels (the model downsamples by 8)')
     # mmseg's get_flops counts EncoderDecoder._forward (backbone + head);
     # forward(mode='tensor') is that same path.
     macs, params, skipped = count(cfg, height, width)
@@ -65,6 +61,11 @@ def main(argv=None):
     # the reference's thop count leaves these out too: the totals agree
     print(f'not counted (no multiply-adds; nor in the reference\'s count): '
           f'{", ".join(op.replace("aten::", "") for op in skipped)}')
+    if args.json:
+        print(write_json(args.json, {
+            'config': args.config, 'shape': [height, width],
+            'flops_g': 2 * macs / 1e9, 'macs': macs, 'params': params,
+            'params_m': params / 1e6}))
     return 0
 
 

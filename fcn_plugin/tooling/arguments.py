@@ -1,0 +1,131 @@
+"""Every tool's command line: one parser class, so each promise about
+arguments is kept in one place for all the tools, including the next one.
+
+- A bad argument is one ``error:`` line naming the option, exit code 1
+  (argparse prints its usage and exits 2).
+- Counts, sizes and switches are parsed into their valid ranges
+  (:func:`whole_number`, :func:`fraction`, :func:`switch`): ``--iters -1`` or
+  ``--workers 0`` never reach the tool.
+- Worker pools are capped at the work there is and the cores
+  (:func:`pool_size`).
+- Every input and output path is declared (:meth:`ToolParser.add_input`,
+  :meth:`ToolParser.add_output`): after parsing, an output that is, or
+  would replace, an input (however spelt, through symbolic links, or with
+  an input inside an output folder) is refused with one line
+  (:func:`~fcn_plugin.tooling.output_files.refuse_outputs_onto_inputs`).
+  ``tests/test_tool_contract.py`` finds every tool's parser
+  (``build_parser()``) and tries each input as each output's value.
+"""
+import argparse
+import os
+import sys
+
+from ..errors import UserInputError
+
+
+def whole_number(minimum=1, maximum=None):
+    """An argparse type: a whole number in ``[minimum, maximum]``."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f'{text!r} is not a whole number') from None
+        if value < minimum or (maximum is not None and value > maximum):
+            upper = f' and at most {maximum}' if maximum is not None else ''
+            raise argparse.ArgumentTypeError(
+                f'{value} is out of range: at least {minimum}{upper}')
+        return value
+    parse.__name__ = "whole number"  # argparse names it in its messages
+    return parse
+
+
+def fraction(text):
+    """An argparse type: a number in [0, 1] (an opacity, a ratio)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f'{value} is out of range [0, 1]')
+    return value
+
+
+SWITCH_VALUES = {'true': True, '1': True, 'yes': True, 'on': True,
+                 'false': False, '0': False, 'no': False, 'off': False}
+
+
+def switch(value, name='the option'):
+    """``True``/``False`` from a bool or its spelling (``True``, ``no``,
+    ``1``...); anything else is a :class:`UserInputError` naming ``name``
+    (Python's ``bool('no')`` is ``True``)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    parsed = SWITCH_VALUES.get(str(value).strip().lower())
+    if parsed is None:
+        raise UserInputError(
+            f'{name}={value!r}: expected True or False (also yes/no, on/off, '
+            '1/0)')
+    return parsed
+
+
+def pool_size(requested, work, cores=None):
+    """Processes for ``work`` items: the requested count, at most one per
+    item and per core this process may use."""
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(
+            os, 'sched_getaffinity') else os.cpu_count() or 1
+    return max(1, min(requested or cores, work, cores))
+
+
+class ToolParser(argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` with the tools' contract (module
+    docstring): one-line errors, declared inputs and outputs, checked."""
+
+    def __init__(self, description=None, **kwargs):
+        kwargs.setdefault('formatter_class',
+                          argparse.ArgumentDefaultsHelpFormatter)
+        super().__init__(description=description, **kwargs)
+        self.inputs = []   # (dest, kind) of the arguments the tool reads
+        self.outputs = []  # (dest, kind) of those it writes
+
+    def error(self, message):
+        """One line, exit 1 (argparse: usage and exit 2)."""
+        print(f'error: {self.prog}: {message} (see --help)', file=sys.stderr)
+        sys.exit(1)
+
+    def add_input(self, *names, kind='file', **kwargs):
+        """An argument naming something the tool reads: ``kind`` 'file',
+        'folder' or 'path' (either)."""
+        action = self.add_argument(*names, **kwargs)
+        self.inputs.append((action.dest, kind))
+        return action
+
+    def add_output(self, *names, kind='file', **kwargs):
+        """An argument naming what the tool writes: a 'file' or a 'folder'
+        that it writes files into."""
+        action = self.add_argument(*names, **kwargs)
+        self.outputs.append((action.dest, kind))
+        return action
+
+    def parse_args(self, args=None, namespace=None):
+        parsed = super().parse_args(args, namespace)
+        from .output_files import refuse_outputs_onto_inputs
+        try:
+            refuse_outputs_onto_inputs(
+                [(o, kind, getattr(parsed, dest)) for dest, kind in
+                 self.outputs for o in [self._option_name(dest)]],
+                [(self._option_name(dest), getattr(parsed, dest))
+                 for dest, _ in self.inputs])
+        except UserInputError as exc:
+            self.error(str(exc))
+        return parsed
+
+    def _option_name(self, dest):
+        for action in self._actions:
+            if action.dest == dest:
+                return action.option_strings[-1] if action.option_strings \
+                    else dest.upper()
+        return dest
