@@ -14,7 +14,6 @@ the one of the originals. Cityscapes images are generated at the real
 1024x2048. A first table times decoding one 512x1024 image in each
 candidate storage format.
 """
-import argparse
 import os
 import os.path as osp
 import subprocess
@@ -29,6 +28,8 @@ import numpy as np
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from fcn_plugin.tooling.arguments import (  # noqa: E402
+    ToolParser, positive_number, whole_number)
 from fcn_plugin.tooling.builder import load_config  # noqa: E402
 from fcn_plugin.datasets import SampleKey  # noqa: E402
 from fcn_plugin.tooling.synthetic_data import (make_cityscapes_sample,  # noqa: E402
@@ -38,14 +39,13 @@ ROWS = {'VOC (rows 1, 2)': 'fcn_r101_voc_321.py',
         'Cityscapes (row 3)': 'fcn_r101_cityscapes_256x512.py'}
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('--seconds', type=float, default=5,
+def build_parser():
+    parser = ToolParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--seconds', type=positive_number, default=5,
                         help='time per measurement')
-    parser.add_argument('--workers', type=int, default=os.cpu_count())
-    return parser.parse_args()
+    parser.add_argument('--workers', type=whole_number(1),
+                        default=os.cpu_count())
+    return parser
 
 
 def rate(step, seconds):
@@ -186,7 +186,7 @@ def with_workers(cfg_name, root, split, copy, args):
 
 
 def main():
-    args = parse_args()
+    args = build_parser().parse_args()
     import fcn_plugin  # noqa: F401
     print(f'{os.cpu_count()} cores; {args.seconds:g} s per measurement\n')
     format_table(args.seconds)

@@ -36,7 +36,6 @@ measured. Parts, each with its wall time:
 in its share of the time left runs fewer iterations (and says so) or is
 skipped (and says why). Without a GPU it measures the CPU.
 """
-import argparse
 import json
 import math
 import os
@@ -57,9 +56,12 @@ sys.path.insert(0, osp.join(REPO, 'tests'))  # the plain-PyTorch reference
 
 from reference_fcn import ReferenceFCN, randomize_  # noqa: E402
 
+from fcn_plugin.tooling.arguments import (  # noqa: E402
+    ToolParser, positive_number)
 from fcn_plugin.tooling import benchmark as bm  # noqa: E402
 from fcn_plugin.tooling import train_benchmark as tb  # noqa: E402
 from fcn_plugin.tooling.builder import build_segmentor, load_config  # noqa: E402
+from fcn_plugin.tooling.output_files import write_text  # noqa: E402
 from fcn_plugin.tooling.reference_table import REFERENCE_PROFILE  # noqa: E402
 from fcn_plugin.tooling.reference_training import (  # noqa: E402
     reference_batch, reference_step)
@@ -91,19 +93,17 @@ SHARES = {'environment': 0.02, 'reference_table': 0.25, 'speed_modes': 0.25,
           'throughput': 0.08, 'training': 0.25, 'fast_paths': 0.15}
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('--budget', type=float, default=420,
+def build_parser():
+    parser = ToolParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--budget', type=positive_number, default=420,
                         help='seconds for the whole report')
-    parser.add_argument('--json', default='work_dirs/gpu_report.json',
+    parser.add_output('--json', default='work_dirs/gpu_report.json',
                         help='the report as JSON; markdown beside it (.md)')
     parser.add_argument('--smoke', action='store_true',
                         help='tiny sizes and iterations, every part (CI)')
     parser.add_argument('--device', default=None,
                         help='cuda or cpu; None: cuda when available')
-    return parser.parse_args()
+    return parser
 
 
 class Report:
@@ -147,9 +147,7 @@ class Report:
         for path, text in ((self.path, json.dumps(self.data, indent=1)),
                            (osp.splitext(self.path)[0] + '.md',
                             markdown(self.data))):
-            with open(path + '.tmp', 'w') as f:
-                f.write(text)
-            os.replace(path + '.tmp', path)
+            write_text(path, text)
 
 
 def markdown(data):
@@ -549,7 +547,7 @@ def largest_batch(result, report, device, name, batch, rows_left,
 
 
 def main():
-    args = parse_args()
+    args = build_parser().parse_args()
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     report = Report(args.json, args.budget, STARTED)
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(128 + signal.SIGTERM))

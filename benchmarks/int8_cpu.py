@@ -13,7 +13,6 @@
    depend on them) at 1x3xHxW, timed alternately in rounds: the plugin in
    PyTorch fp32, ONNX Runtime fp32 and ONNX Runtime int8, same threads.
 """
-import argparse
 import os.path as osp
 import subprocess
 import sys
@@ -27,6 +26,8 @@ sys.path.insert(0, REPO)
 
 from conftest import TINY_MODEL  # noqa: E402
 
+from fcn_plugin.tooling.arguments import (  # noqa: E402
+    ToolParser, whole_number)
 from fcn_plugin.tooling import benchmark as bm  # noqa: E402
 from fcn_plugin.tooling.builder import build_segmentor, load_config  # noqa: E402
 from fcn_plugin.deploy import int8, onnx_export  # noqa: E402
@@ -36,15 +37,14 @@ VOC = osp.join(REPO, 'configs', 'fcn_r101_voc_321_fp32.py')
 CITYSCAPES = osp.join(REPO, 'configs', 'fcn_r101_cityscapes_256x512.py')
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('--shape', type=int, nargs=2, default=[256, 512])
-    parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--iters', type=int, default=5)
-    parser.add_argument('--rounds', type=int, default=3)
-    return parser.parse_args()
+def build_parser():
+    parser = ToolParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--shape', type=whole_number(8), nargs=2,
+                        default=[256, 512])
+    parser.add_argument('--warmup', type=whole_number(0), default=2)
+    parser.add_argument('--iters', type=whole_number(1), default=5)
+    parser.add_argument('--rounds', type=whole_number(1), default=3)
+    return parser
 
 
 def tool(*args):
@@ -71,7 +71,7 @@ def agreement_on_trained_model(tmp):
 
 
 def main():
-    args = parse_args()
+    args = build_parser().parse_args()
     tmp = tempfile.mkdtemp()
     print(f'device: {bm.device_name("cpu")}; torch {torch.__version__}\n')
     print('1. trained small model (demo recipe):',

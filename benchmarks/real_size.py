@@ -21,7 +21,6 @@ For each stage: wall time, samples/s, and the peak memory of the process
 tree (the sum of its processes' proportional set sizes, sampled every
 0.1 s), then the ratios the docs quote.
 """
-import argparse
 import multiprocessing
 import os
 import os.path as osp
@@ -42,6 +41,10 @@ sys.path.insert(0, REPO)
 
 from conftest import TINY_MODEL  # noqa: E402
 
+from fcn_plugin.errors import UserInputError  # noqa: E402
+from fcn_plugin.tooling.cli import user_errors  # noqa: E402
+from fcn_plugin.tooling.arguments import (  # noqa: E402
+    ToolParser, positive_number, whole_number)
 from fcn_plugin.tooling.benchmark import checkpoint_at  # noqa: E402
 from fcn_plugin.tooling.synthetic_data import (  # noqa: E402
     CITYSCAPES_LABEL_IDS, cityscapes_paths, draw_sample)
@@ -60,10 +63,8 @@ DATASETS = {  # the real sizes: images per split, (height, width), schedule
 ITERATION_TIME = re.compile(r'Iter\(train\) \[\s*(\d+)/\d+\].*?\stime: ([\d.]+)')
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+def build_parser():
+    parser = ToolParser(description=__doc__.splitlines()[0])
     parser.add_argument('--datasets', nargs='+', choices=sorted(DATASETS),
                         default=sorted(DATASETS, reverse=True))
     parser.add_argument('--stages', nargs='+', choices=STAGES,
@@ -71,16 +72,17 @@ def parse_args():
                         help='r101: each row as configured (R101, batch 8), '
                         '2 iterations: its memory and time an iteration '
                         '(a minute an iteration on a CPU)')
-    parser.add_argument('--scale', type=float, default=1.0,
+    parser.add_argument('--scale', type=positive_number, default=1.0,
                         help='fraction of the real image counts')
-    parser.add_argument('--infer-sizes', type=int, nargs=2, default=None,
+    parser.add_argument('--infer-sizes', type=whole_number(1), nargs=2,
+                        default=None,
                         help="images per infer run (default: the dataset's "
                         'VOC 50 1000, Cityscapes 10 100)')
-    parser.add_argument('--root', default=None,
+    parser.add_output('--root', kind='workdir', default=None,
                         help='where the data is generated (default: a '
                         'temporary folder, removed at the end); reused if '
                         'it is there')
-    return parser.parse_args()
+    return parser
 
 
 # ---- generated data in the real layouts ------------------------------------
@@ -307,18 +309,23 @@ def claim_root(root):
     """Make ``root`` this benchmark's folder (new, empty or made by it
     before); anything else stops the run: it writes split files and removes
     its run folders there."""
+    if osp.exists(root) and not osp.isdir(root):
+        raise UserInputError(f'--root {root} is a file: give a new or empty '
+                             'folder')
     if osp.isdir(root) and os.listdir(root) and \
             not osp.exists(osp.join(root, MARK)):
-        sys.exit(f'error: --root {root} holds files this benchmark did not '
-                 'make (it writes split files and removes its runs there): '
-                 'give a new or empty folder.')
+        raise UserInputError(
+            f'--root {root} holds files this benchmark did not make (it '
+            'writes split files and removes its runs there): give a new or '
+            'empty folder.')
     os.makedirs(root, exist_ok=True)
     open(osp.join(root, MARK), 'a').close()
 
 
 def main():
-    args = parse_args()
-    root = args.root or tempfile.mkdtemp(prefix='real_size_')
+    args = build_parser().parse_args()
+    # absolute: the stages run from the checkout, not from here
+    root = osp.abspath(args.root or tempfile.mkdtemp(prefix='real_size_'))
     claim_root(root)
     print(f'# Real-size stages ({len(os.sched_getaffinity(0))} cores, '
           f'torch {torch.__version__}, scale {args.scale}; data in {root})')
@@ -334,4 +341,5 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    with user_errors():
+        sys.exit(main())

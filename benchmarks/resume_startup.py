@@ -12,7 +12,6 @@ a fresh start. The row config's data pipeline and loop are used as they
 are; the model is the tests' tiny dilated ResNet-18 (the data position does
 not depend on the model; an R101 checkpoint adds a constant load time).
 """
-import argparse
 import os
 import os.path as osp
 import subprocess
@@ -26,6 +25,8 @@ sys.path.insert(0, REPO)
 
 from conftest import TINY_MODEL  # noqa: E402
 
+from fcn_plugin.tooling.arguments import (  # noqa: E402
+    ToolParser, whole_number)
 from fcn_plugin.tooling.benchmark import checkpoint_at  # noqa: E402
 from fcn_plugin.tooling.synthetic_data import make_voc_sample  # noqa: E402
 
@@ -34,15 +35,14 @@ STOCK = ['train_cfg.type=IterBasedTrainLoop',
          'train_dataloader.sampler.type=DefaultSampler']
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('--iters', type=int, nargs='+',
+def build_parser():
+    parser = ToolParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--iters', type=whole_number(0), nargs='+',
                         default=[0, 1000, 10000])
-    parser.add_argument('--stock-iters', type=int, nargs='*', default=[100],
+    parser.add_argument('--stock-iters', type=whole_number(0), nargs='*',
+                        default=[100],
                         help="mmengine's IterBasedTrainLoop at these")
-    return parser.parse_args()
+    return parser
 
 
 def train(work_dir, root, max_iters, *extra):
@@ -60,7 +60,7 @@ def train(work_dir, root, max_iters, *extra):
 
 
 def main():
-    args = parse_args()
+    args = build_parser().parse_args()
     tmp = tempfile.mkdtemp()
     root = make_voc_sample(tmp, num_train=24, num_val=6)
     first = osp.join(tmp, 'first')

@@ -10,7 +10,6 @@
 
     python benchmarks/speed_tables.py --shape 256 512 --iters 5 --repeat 3
 """
-import argparse
 import os.path as osp
 import sys
 
@@ -21,6 +20,8 @@ sys.path.insert(0, osp.join(REPO, 'tests'))
 
 from reference_fcn import ReferenceFCN, randomize_  # noqa: E402
 
+from fcn_plugin.tooling.arguments import (  # noqa: E402
+    ToolParser, whole_number)
 from fcn_plugin.tooling import benchmark as bm  # noqa: E402
 from fcn_plugin.weights import convert_fcn_state_dict  # noqa: E402
 from fcn_plugin.tooling.builder import build_segmentor, load_config  # noqa
@@ -53,19 +54,18 @@ DEFAULT_MODES = {
 }
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('--config',
-                        default=osp.join(REPO, 'configs',
+def build_parser():
+    parser = ToolParser(description=__doc__.splitlines()[0])
+    parser.add_input('--config',
+                     default=osp.join(REPO, 'configs',
                                          'fcn_r101_cityscapes_256x512.py'))
-    parser.add_argument('--shape', type=int, nargs=2, default=[256, 512])
+    parser.add_argument('--shape', type=whole_number(8), nargs=2,
+                        default=[256, 512])
     parser.add_argument('--device', default=None)
-    parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--iters', type=int, default=5)
-    parser.add_argument('--repeat', type=int, default=3)
-    parser.add_argument('--rounds', type=int, default=3,
+    parser.add_argument('--warmup', type=whole_number(0), default=2)
+    parser.add_argument('--iters', type=whole_number(1), default=5)
+    parser.add_argument('--repeat', type=whole_number(1), default=3)
+    parser.add_argument('--rounds', type=whole_number(1), default=3,
                         help='alternating rounds for table (a)')
     parser.add_argument('--modes', nargs='+', choices=list(MODES),
                         help='the first is the base of the ratios and '
@@ -73,7 +73,7 @@ def parse_args():
                         'device (CPU: fp32 first, CUDA: fp32 with TF32 off)')
     parser.add_argument('--reference-amp', action='store_true',
                         help='table (a) also compares both models under amp')
-    return parser.parse_args()
+    return parser
 
 
 def onnx_forward(plugin, x, precision):
@@ -94,7 +94,7 @@ def onnx_forward(plugin, x, precision):
 
 
 def main():
-    args = parse_args()
+    args = build_parser().parse_args()
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     cfg = load_config(args.config)
     plugin = build_segmentor(cfg)

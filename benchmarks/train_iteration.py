@@ -16,13 +16,14 @@ of the next ``--iters`` (each the wait for its batch plus the step) is
 reported.
 Without a GPU it runs on the CPU and says so.
 """
-import argparse
 import os.path as osp
 import sys
 import tempfile
 
 import torch
 
+from fcn_plugin.tooling.arguments import (  # noqa: E402
+    ToolParser, whole_number)
 from fcn_plugin.tooling import benchmark as bm
 from fcn_plugin.tooling import train_benchmark as tb
 from fcn_plugin.tooling.builder import load_config
@@ -32,14 +33,12 @@ ROWS = ['fcn_r101_voc_321.py', 'fcn_r101_voc_321_fp32.py',
         'fcn_r101_cityscapes_256x512.py']
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('--configs', nargs='+', default=ROWS)
-    parser.add_argument('--batch', type=int, default=8)
-    parser.add_argument('--iters', type=int, default=2)
-    parser.add_argument('--warmup', type=int, default=1,
+def build_parser():
+    parser = ToolParser(description=__doc__.splitlines()[0])
+    parser.add_input('--configs', nargs='+', default=ROWS)
+    parser.add_argument('--batch', type=whole_number(1), default=8)
+    parser.add_argument('--iters', type=whole_number(1), default=2)
+    parser.add_argument('--warmup', type=whole_number(0), default=1,
                         help='untimed iterations first (cuDNN autotuning, '
                         'allocator, lazy init)')
     parser.add_argument('--data', nargs='+', default=['synthetic'],
@@ -51,7 +50,7 @@ def parse_args():
                         help='mixed-precision rows on CPU (float32 '
                         'as the README table: bf16 autocast is ~27x slower '
                         'on CPUs without native bf16)')
-    return parser.parse_args()
+    return parser
 
 
 def time_row(name, args, device, data, channels_last, tmp):
@@ -75,7 +74,7 @@ def time_row(name, args, device, data, channels_last, tmp):
 
 
 def main():
-    args = parse_args()
+    args = build_parser().parse_args()
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     if device == 'cpu':
         print('No GPU: these are CPU figures (R101 at batch 8 takes tens of '

@@ -10,6 +10,7 @@ keeps its traceback. The tools (``cli.user_errors``) print that line as
 import errno
 import os
 import re
+import signal
 import sys
 
 from .mim_configs import missing_config_hint
@@ -70,10 +71,29 @@ def _last_line(text):
 
 INTERRUPTED = ('interrupted (Ctrl-C): stopped at once (a training continues '
                'from its last saved checkpoint with --resume)')
+STOPPED = ('{name}: stopped at once (finished outputs are kept; a training '
+           'continues from its last saved checkpoint with --resume)')
+
+
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP to a tool outside a training's own handling
+    (:class:`PreemptionHook`): raised where the tool is, like Ctrl-C's
+    ``KeyboardInterrupt``, so that it ends with one line (exit 128 +
+    signal), its workers stopped and its outputs complete or absent."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def raise_stopped(signum, frame):
+    """Signal handler: raise :class:`Stopped`."""
+    raise Stopped(signum)
 
 
 def interrupted(exc):
-    """Whether ``exc`` is, or was raised while handling, a Ctrl-C.
+    """The signal number (SIGINT for Ctrl-C) when ``exc`` is, or was raised
+    while handling, a Ctrl-C or :class:`Stopped`; else 0.
 
     A second Ctrl-C (the first one only asks :class:`PreemptionHook` to
     checkpoint) can land anywhere, e.g. inside mmengine's config formatting,
@@ -83,10 +103,12 @@ def interrupted(exc):
     seen = set()
     while exc is not None and id(exc) not in seen:
         if isinstance(exc, KeyboardInterrupt):
-            return True
+            return signal.SIGINT
+        if isinstance(exc, Stopped):
+            return exc.signum
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
-    return False
+    return 0
 
 
 def describe_error(exc):
@@ -97,8 +119,11 @@ def describe_error(exc):
     whatever it was turned into (:func:`interrupted`).
     """
     text = str(exc)
-    if interrupted(exc):
+    signum = interrupted(exc)
+    if signum == signal.SIGINT:
         return INTERRUPTED
+    if signum:
+        return STOPPED.format(name=signal.Signals(signum).name)
     if isinstance(exc, UserInputError) or _PREFIX.strip(': ') in text:
         return _last_line(text)
     if isinstance(exc, OSError) and exc.errno in _OS_HINTS and (

@@ -42,9 +42,20 @@ def test_confusion_matrix_of_a_test_run(tmp_path, voc_root, tiny_checkpoint):
     assert _is_picture(tmp_path / 'cm' / 'confusion_matrix.png')
 
 
-def test_analyze_logs_plots_the_loss(tmp_path, tiny_checkpoint):
+def test_analyze_logs_plots_a_key_of_the_log(tmp_path, tiny_checkpoint):
+    """A 1-iteration run logs its validation, not its loss (logged every 50
+    iterations): the loss is refused by name, mIoU plotted."""
     scalars, = glob.glob(os.path.join(os.path.dirname(tiny_checkpoint), '*',
                                       'vis_data', 'scalars.json'))
-    run_tool('tools/analysis/analyze_logs.py', scalars, '--keys', 'loss',
-             '--out', str(tmp_path / 'loss.png'))
-    assert _is_picture(tmp_path / 'loss.png')
+    missing = run_tool('tools/analysis/analyze_logs.py', scalars, '--keys',
+                       'loss', '--out', str(tmp_path / 'loss.png'),
+                       check=False)
+    assert missing.returncode == 1 and missing.stderr.count('\n') == 1
+    assert 'has no loss (--keys); its keys: aAcc, data_time, mAcc, mIoU' in \
+        missing.stderr
+    assert not (tmp_path / 'loss.png').exists()
+    done = run_tool('tools/analysis/analyze_logs.py', scalars, '--keys',
+                    'mIoU', '--out', str(tmp_path / 'miou.png'))
+    assert f'wrote {tmp_path / "miou.png"}' in done.stdout
+    assert _is_picture(tmp_path / 'miou.png')
+    assert os.listdir(tmp_path) == ['miou.png']  # no temporary left

@@ -39,5 +39,5 @@ def test_converter_refuses_to_write_onto_its_source(tmp_path,
                     str(tmp_path / 'link.pth'), check=False)
     assert proc.returncode == 1, proc.stderr[-2000:]
     line, = proc.stderr.strip().splitlines()
-    assert 'is also an input of this command' in line, line
+    assert 'writing it would replace that input' in line, line
     assert src.read_bytes() == before

@@ -12,42 +12,38 @@ label/image size mismatches and label values outside the classes. Exit code
     python tools/check_dataset.py configs/fcn_r101_voc_321.py
     python tools/check_dataset.py configs/fcn_r101_cityscapes_256x512.py --splits val
 """
-import argparse
-import os
 import os.path as osp
 import sys
 from collections import Counter
-from multiprocessing import Pool
 
 import numpy as np
 
+from fcn_plugin.tooling.arguments import ToolParser, whole_number
 from fcn_plugin.tooling.cli import CfgOptionsAction, load_checked_config, user_errors
+from fcn_plugin.tooling.inference import oversized
 from fcn_plugin.tooling.progress import Progress
+from fcn_plugin.tooling.worker_pool import WorkerPool
 
 LABEL_STEPS = ('LoadAnnotations', 'CheckedLoadAnnotations',
                'CityscapesLabelIdMap')
-# far beyond any segmentation dataset's frames (Cityscapes: 2 megapixels);
-# a file claiming more is reported by name before it is decoded (a 48 KB
-# PNG of 20000x20000 decodes to 1.2 GB)
-MAX_PIXELS = 50_000_000
 _steps = {}  # per worker process: the config's loading steps
 
 
-def parse_args(argv):
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('config')
+def build_parser():
+    parser = ToolParser(description=__doc__.splitlines()[0])
+    parser.add_input('config')
     parser.add_argument('--splits', nargs='+', default=['train', 'val'],
                         choices=['train', 'val', 'test'])
-    parser.add_argument('--data-root', help="override every split's data_root")
-    parser.add_argument('--max-problems', type=int, default=20,
+    parser.add_input('--data-root', kind='folder',
+                     help="override every split's data_root")
+    parser.add_argument('--max-problems', type=whole_number(0), default=20,
                         help='problems listed per split (all are counted)')
-    parser.add_argument('--workers', type=int, default=os.cpu_count(),
-                        help='processes that decode the files')
+    parser.add_argument('--workers', type=whole_number(1), default=None,
+                        help='processes that decode the files (at most one '
+                        'per core and per file); default: one per core')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='the same overrides as tools/train.py')
-    return parser.parse_args(argv)
+    return parser
 
 
 def _init_worker(load_step, label_steps):
@@ -60,19 +56,6 @@ def _init_worker(load_step, label_steps):
     cv2.setNumThreads(1)
     _steps.update(load_image=TRANSFORMS.build(load_step),
                   labels=Compose(label_steps))
-
-
-def oversized(path):
-    """``'W x H'`` when the header of ``path`` claims more than
-    :data:`MAX_PIXELS` (read without decoding), else ``''``."""
-    from PIL import Image
-    Image.MAX_IMAGE_PIXELS = None  # this check is ours; nothing is decoded
-    try:
-        with Image.open(path) as img:
-            width, height = img.size
-    except Exception:  # noqa: BLE001 - not for PIL: the decoder will say
-        return ''
-    return f'{width}x{height}' if width * height > MAX_PIXELS else ''
 
 
 def _sample_problems(info):
@@ -136,12 +119,13 @@ def check_split(cfg, split, data_root, max_problems, workers):
                 f'    no samples: {source} lists no image'], 1
     values, problems = Counter(), []
     read_from = dataset.data_prefix.get('img_path') or dataset.data_root
-    print(f'{split}: reading {len(data_list)} images and labels from '
-          f'{read_from} ({workers} processes)', flush=True)
-    with Pool(workers, _init_worker, (load_step, label_steps)) as pool, \
+    with WorkerPool(workers, len(data_list), _init_worker,
+                    (load_step, label_steps), f'{split} images') as pool, \
             Progress(len(data_list), f'{split} samples') as progress:
-        for found, counts in pool.imap(_sample_problems, data_list,
-                                       chunksize=8):
+        print(f'{split}: reading {len(data_list)} images and labels from '
+              f'{read_from} ({pool.size} processes)', flush=True)
+        for found, counts in pool.map(_sample_problems, data_list,
+                                      chunksize=8):
             problems += found
             values.update(counts)
             progress.update()
@@ -166,7 +150,7 @@ def check_split(cfg, split, data_root, max_problems, workers):
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    args = build_parser().parse_args(argv)
     import fcn_plugin  # noqa: F401
     from mmengine.registry import init_default_scope
     cfg = load_checked_config(args.config, args.cfg_options)
@@ -174,7 +158,7 @@ def main(argv=None):
     report, total = [], 0
     for split in args.splits:
         lines, count = check_split(cfg, split, args.data_root,
-                                   args.max_problems, max(args.workers, 1))
+                                   args.max_problems, args.workers)
         report += lines
         total += count
     print('\n'.join(report))

@@ -9,7 +9,6 @@ Nothing is downloaded. Steps (each printed with its exact command):
 3. tools/test.py on the last checkpoint;
 4. image | ground truth | prediction PNGs and the loss / mIoU curves.
 """
-import argparse
 import glob
 import json
 import os
@@ -18,6 +17,9 @@ import re
 import shutil
 import subprocess
 import sys
+
+from fcn_plugin.tooling.arguments import ToolParser, whole_number
+from fcn_plugin.tooling.output_files import StagedOutput, write_image
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join('configs', 'fcn_r101_voc_321_fp32.py')
@@ -29,14 +31,12 @@ SMALL_MODEL = [  # same structure (dilated ResNet, OS 8, SimpleFCNHead), tiny
 ]
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('--work-dir', default='work_dirs/demo')
-    parser.add_argument('--iters', type=int, default=40)
-    parser.add_argument('--num-pictures', type=int, default=4)
-    return parser.parse_args()
+def build_parser():
+    parser = ToolParser(description=__doc__.splitlines()[0])
+    parser.add_output('--work-dir', kind='workdir', default='work_dirs/demo')
+    parser.add_argument('--iters', type=whole_number(1), default=40)
+    parser.add_argument('--num-pictures', type=whole_number(1), default=4)
+    return parser
 
 
 def run(cmd):
@@ -80,7 +80,9 @@ def plot_curves(train_dir, out_file):
     ax2.set_ylabel('val mIoU (%)', color='tab:red')
     ax.set_title('fcn_plugin demo: VOC-layout sample, small dilated ResNet')
     fig.tight_layout()
-    fig.savefig(out_file, dpi=100)
+    with StagedOutput(out_file) as out:
+        fig.savefig(out.tmp, dpi=100, format='png')
+        out.publish()
     plt.close(fig)
 
 
@@ -106,13 +108,13 @@ def save_pictures(config, checkpoint, data_root, out_dir, count):
                                   name + '.png'), flag='unchanged')
         pred = inference_model(model, img).pred_sem_seg.data[0].numpy()
         out = osp.join(out_dir, f'{name}.png')
-        mmcv.imwrite(side_by_side(img, gt, pred, palette)[..., ::-1], out)
+        write_image(out, side_by_side(img, gt, pred, palette)[..., ::-1].copy())
         written.append(out)
     return written
 
 
 def main():
-    args = parse_args()
+    args = build_parser().parse_args()
     work_dir = osp.abspath(args.work_dir)
     data_root = osp.join(work_dir, 'data', 'VOC2012')
     print(f'[1/4] sample dataset in the VOC layout: {data_root}')

@@ -15,19 +15,18 @@ end and the split is then not marked complete. Each file is written to a
 temporary name and renamed, so an interrupted run leaves no half-written
 file, and a rerun continues where it stopped.
 """
-import argparse
 import glob
-import json
 import os
 import os.path as osp
 import sys
-from multiprocessing import Pool
 
 import cv2
-import numpy as np
 
+from fcn_plugin.tooling.arguments import ToolParser, whole_number
 from fcn_plugin.tooling.cli import user_errors
+from fcn_plugin.tooling.output_files import write_image, write_json
 from fcn_plugin.tooling.progress import Progress
+from fcn_plugin.tooling.worker_pool import WorkerPool
 from fcn_plugin.datasets import cityscapes_half_resolution as half
 from fcn_plugin.errors import UserInputError
 from fcn_plugin.mim_configs import config_file
@@ -36,18 +35,18 @@ CONFIG = config_file('fcn_r101_cityscapes_256x512.py')
 _steps = {}  # per worker process: the pipeline's loading and resize steps
 
 
-def parse_args(argv):
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('data_root', help='Cityscapes folder (leftImg8bit/, '
-                        'gtFine/)')
-    parser.add_argument('--splits', nargs='+', default=['train', 'val'])
-    parser.add_argument('--workers', type=int, default=os.cpu_count(),
-                        help='processes; None: all cores')
-    parser.add_argument('--config', default=CONFIG,
-                        help='config whose half_resolution it applies')
-    return parser.parse_args(argv)
+def build_parser():
+    parser = ToolParser(description=__doc__.splitlines()[0])
+    parser.add_input('data_root', kind='folder', help='Cityscapes folder '
+                     '(leftImg8bit/, gtFine/); the copy is written inside it')
+    parser.add_argument('--splits', nargs='+', default=['train', 'val'],
+                        choices=['train', 'val', 'test'])
+    parser.add_argument('--workers', type=whole_number(1), default=None,
+                        help='processes (at most one per core and per '
+                        'image); default: one per core')
+    parser.add_input('--config', default=CONFIG,
+                     help='config whose half_resolution it applies')
+    return parser
 
 
 def _init_worker(scale, load_step):
@@ -61,13 +60,6 @@ def _init_worker(scale, load_step):
         load_image=build(load_step),  # the pipeline's
         load_label=build(dict(type='LoadAnnotations')),  # the pipeline's
         resize=build(dict(type='Resize', scale=scale, keep_ratio=False)))
-
-
-def _atomic_imwrite(path, array, params=()):
-    tmp = path + '.tmp' + osp.splitext(path)[1]
-    if not cv2.imwrite(tmp, array, list(params)):
-        raise OSError(f'cannot write {tmp}')
-    os.replace(tmp, path)
 
 
 def convert(job):
@@ -92,8 +84,8 @@ def convert(job):
     results = _steps['resize'](results)  # image bilinear, label nearest
     os.makedirs(osp.dirname(img_out), exist_ok=True)
     os.makedirs(osp.dirname(label_out), exist_ok=True)
-    _atomic_imwrite(label_out, results['gt_seg_map'])  # 8-bit BMP
-    _atomic_imwrite(img_out, results['img'])  # BMP: stored as is
+    write_image(label_out, results['gt_seg_map'])  # 8-bit BMP
+    write_image(img_out, results['img'])  # BMP: stored as is
     return None
 
 
@@ -141,7 +133,7 @@ def _remove_earlier_format(root, split):
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    args = build_parser().parse_args(argv)
     from fcn_plugin.tooling.builder import load_config
     cfg = load_config(args.config)
     scale = tuple(cfg.half_resolution)
@@ -169,12 +161,14 @@ def main(argv=None):
         todo = [job for job in jobs if not is_current(job)]
         kept = f', {len(jobs) - len(todo)} already current' \
             if len(todo) < len(jobs) else ''
-        print(f'{split}: {len(todo)} of {len(jobs)} images to write at '
-              f'{scale[1]}x{scale[0]} (HxW){kept} ({args.workers} processes)')
         problems = []
-        with Pool(args.workers, _init_worker, (scale, load_step)) as pool, \
+        with WorkerPool(args.workers, len(todo), _init_worker,
+                        (scale, load_step), f'{split} images') as pool, \
                 Progress(len(todo), f'{split} images') as progress:
-            for problem in pool.imap_unordered(convert, todo, chunksize=4):
+            print(f'{split}: {len(todo)} of {len(jobs)} images to write at '
+                  f'{scale[1]}x{scale[0]} (HxW){kept} ({pool.size} '
+                  'processes)', flush=True)
+            for problem in pool.map(convert, todo, chunksize=4):
                 if problem:
                     problems.append(problem)
                 progress.update()
@@ -184,10 +178,8 @@ def main(argv=None):
                   'marked complete:')
             print('\n'.join(f'  {p}' for p in problems[:20]))
             continue
-        with open(marker + '.tmp', 'w') as f:
-            json.dump(dict(samples=len(jobs), scale=list(scale),
-                           **half.marker_record(args.data_root, prefix)), f)
-        os.replace(marker + '.tmp', marker)
+        write_json(marker, dict(samples=len(jobs), scale=list(scale),
+                                **half.marker_record(args.data_root, prefix)))
         print(f'{split}: done; the Cityscapes configs now read '
               f'{osp.join(args.data_root, half.copy_prefix(prefix))}')
     if failed:

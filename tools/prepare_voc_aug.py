@@ -12,7 +12,6 @@ Writes, inside VOCdevkit/VOC2012:
 Counts are verified (10,582 trainaug ids, each with an image and a label)
 before anything is written; existing label files are not overwritten.
 """
-import argparse
 import os
 import os.path as osp
 import runpy
@@ -22,23 +21,24 @@ import sys
 import numpy as np
 from PIL import Image
 
+from fcn_plugin.tooling.arguments import ToolParser, whole_number
 from fcn_plugin.tooling.cli import mmseg_tool_path, user_errors
+from fcn_plugin.tooling.output_files import write_text
 from fcn_plugin.tooling.progress import Progress
 from fcn_plugin.errors import UserInputError
 
 TRAINAUG_SIZE = 10582
 
 
-def parse_args(argv):
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('devkit', help='VOCdevkit folder (holds VOC2012/)')
-    parser.add_argument('sbd', help='SBD benchmark_RELEASE folder '
-                        '(holds dataset/cls/*.mat, dataset/{train,val}.txt)')
-    parser.add_argument('--expected-size', type=int, default=TRAINAUG_SIZE,
-                        help='trainaug size to verify')
-    return parser.parse_args(argv)
+def build_parser():
+    parser = ToolParser(description=__doc__.splitlines()[0])
+    parser.add_input('devkit', kind='folder', help='VOCdevkit folder (holds '
+                     'VOC2012/; SegmentationClassAug/ is written inside)')
+    parser.add_input('sbd', kind='folder', help='SBD benchmark_RELEASE folder '
+                     '(holds dataset/cls/*.mat, dataset/{train,val}.txt)')
+    parser.add_argument('--expected-size', type=whole_number(1),
+                        default=TRAINAUG_SIZE, help='trainaug size to verify')
+    return parser
 
 
 def read_ids(path):
@@ -94,7 +94,7 @@ def check_written_label(path, source, image):
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    args = build_parser().parse_args(argv)
     voc = osp.join(args.devkit, 'VOC2012')
     sets = osp.join(voc, 'ImageSets', 'Segmentation')
     sbd = osp.join(args.sbd, 'dataset')
@@ -151,12 +151,9 @@ def main(argv=None):
                        osp.join(out_dir, name + '.png'))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    with open(osp.join(sets, 'trainaug.txt.tmp'), 'w') as f:
-        f.writelines(i + '\n' for i in trainaug)
-    os.replace(osp.join(sets, 'trainaug.txt.tmp'),
-               osp.join(sets, 'trainaug.txt'))
-    print(f'wrote {osp.join(sets, "trainaug.txt")}: {len(trainaug)} ids; '
-          f'val.txt: {len(voc_val)} ids')
+    said = write_text(osp.join(sets, 'trainaug.txt'),
+                      ''.join(i + '\n' for i in trainaug))
+    print(f'{said}: {len(trainaug)} ids; val.txt: {len(voc_val)} ids')
     return 0
 
 

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 
-from fcn_plugin.errors import UserInputError
+from fcn_plugin.errors import Stopped, UserInputError
 from fcn_plugin.tooling.arguments import ToolParser, whole_number
 from fcn_plugin.tooling.cli import (check_cfg_option_items,
                                     check_user_options, user_errors)
@@ -102,18 +102,6 @@ def full_resolution_config(config):
     """The row's ``<name>_fullres_test.py`` beside it, if it defines one."""
     path = f'{osp.splitext(config)[0]}_fullres_test.py'
     return path if osp.isfile(path) else None
-
-
-class Stopped(Exception):
-    """A signal to this tool: the run under way is stopped cleanly first."""
-
-    def __init__(self, signum):
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-def _raise_stopped(signum, frame):
-    raise Stopped(signum)
 
 
 def run_logged(cmd, log_path, env=None):
@@ -391,8 +379,6 @@ def main(argv=None):
                         for k in range(1, args.runs + 1)]
     every = [run for group in runs.values() for run in group]
     route = SlurmRoute(args.slurm) if args.slurm else LocalRoute(args.gpus)
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _raise_stopped)
     todo = [run for run in every if not run.trained]
     print(f'{len(every)} run(s): {len(every) - len(todo)} trained already, '
           f'{len(todo)} to train; work root {osp.abspath(args.work_root)}',

@@ -4,7 +4,8 @@ arguments is kept in one place for all the tools, including the next one.
 - A bad argument is one ``error:`` line naming the option, exit code 1
   (argparse prints its usage and exits 2).
 - Counts, sizes and switches are parsed into their valid ranges
-  (:func:`whole_number`, :func:`fraction`, :func:`switch`): ``--iters -1`` or
+  (:func:`whole_number`, :func:`positive_number`, :func:`fraction`,
+  :func:`switch`): ``--iters -1`` or
   ``--workers 0`` never reach the tool.
 - Worker pools are capped at the work there is and the cores
   (:func:`pool_size`).
@@ -38,6 +39,17 @@ def whole_number(minimum=1, maximum=None):
         return value
     parse.__name__ = "whole number"  # argparse names it in its messages
     return parse
+
+
+def positive_number(text):
+    """An argparse type: a number above 0 (seconds, an interval)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
+    if not value > 0:  # NaN too
+        raise argparse.ArgumentTypeError(f'{value} is out of range: above 0')
+    return value
 
 
 def fraction(text):
@@ -104,28 +116,49 @@ class ToolParser(argparse.ArgumentParser):
         return action
 
     def add_output(self, *names, kind='file', **kwargs):
-        """An argument naming what the tool writes: a 'file' or a 'folder'
-        that it writes files into."""
+        """An argument naming what the tool writes: a 'file', a 'folder' it
+        writes files named after its inputs into (it may hold no input), or
+        a 'workdir' of the tool's own file names."""
         action = self.add_argument(*names, **kwargs)
         self.outputs.append((action.dest, kind))
         return action
 
-    def parse_args(self, args=None, namespace=None):
-        parsed = super().parse_args(args, namespace)
+    def parse_known_args(self, args=None, namespace=None):
+        """argparse's, then the outputs checked against the inputs
+        (``parse_args`` comes through here too)."""
+        parsed, extras = super().parse_known_args(args, namespace)
+        self._check_outputs(parsed)
+        return parsed, extras
+
+    def _check_outputs(self, parsed):
         from .output_files import refuse_outputs_onto_inputs
+        outputs = [(self._option_name(dest), kind, getattr(parsed, dest))
+                   for dest, kind in self.outputs]
+        inputs = [(self._option_name(dest), getattr(parsed, dest))
+                  for dest, _ in self.inputs]
         try:
-            refuse_outputs_onto_inputs(
-                [(o, kind, getattr(parsed, dest)) for dest, kind in
-                 self.outputs for o in [self._option_name(dest)]],
-                [(self._option_name(dest), getattr(parsed, dest))
-                 for dest, _ in self.inputs])
+            refuse_outputs_onto_inputs(outputs, inputs)
+            if any(value for _, _, value in outputs) and \
+                    isinstance(getattr(parsed, 'config', None), str):
+                refuse_outputs_onto_inputs(outputs, [(
+                    f'dataset folder of {parsed.config}',
+                    self._dataset_folders(parsed))])
         except UserInputError as exc:
             self.error(str(exc))
-        return parsed
+
+    @staticmethod
+    def _dataset_folders(parsed):
+        """A config's dataset folders, with the run's ``--cfg-options``."""
+        from .builder import load_config, merge_options
+        from .output_files import dataset_folders
+        cfg = load_config(parsed.config)
+        if isinstance(getattr(parsed, 'cfg_options', None), dict):
+            merge_options(cfg, parsed.cfg_options)
+        return dataset_folders(cfg)
 
     def _option_name(self, dest):
         for action in self._actions:
             if action.dest == dest:
                 return action.option_strings[-1] if action.option_strings \
-                    else dest.upper()
+                    else dest
         return dest

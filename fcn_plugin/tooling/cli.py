@@ -13,7 +13,8 @@ import signal
 import sys
 import warnings
 
-from ..errors import UserInputError, describe_error, interrupted
+from ..errors import (Stopped, UserInputError, describe_error, interrupted,
+                      raise_stopped)
 from .launchers import check_launcher, end_distributed
 
 # Upstream warnings every run prints that tell a user nothing actionable:
@@ -43,21 +44,29 @@ def mmseg_tool_path(relative):
     return path
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
 @contextlib.contextmanager
 def user_errors():
     """Print a user error on one line and exit 1 (:func:`describe_error`),
-    a Ctrl-C on one line and exit 130 (:func:`interrupted`); re-raise the
-    rest, and everything with ``FCN_PLUGIN_DEBUG=1``. Every
-    tool runs in it, so it also hides :data:`UPSTREAM_NOISE`."""
+    a Ctrl-C, SIGTERM or SIGHUP on one line and exit 128 + signal
+    (:func:`interrupted`; SIGTERM and SIGHUP raise :class:`Stopped` where
+    the tool is, unless a training's own handler takes them); re-raise the
+    rest, and everything with ``FCN_PLUGIN_DEBUG=1``. Every tool runs in
+    it, so it also hides :data:`UPSTREAM_NOISE`."""
     quiet_upstream_warnings()
+    for signum in STOP_SIGNALS:
+        if signal.getsignal(signum) in (signal.SIG_DFL, raise_stopped):
+            signal.signal(signum, raise_stopped)
     try:
         yield
-    except (Exception, KeyboardInterrupt) as exc:  # classified just below
+    except (Exception, KeyboardInterrupt, Stopped) as exc:  # classified below
         line = describe_error(exc)
         if line is None or os.environ.get('FCN_PLUGIN_DEBUG'):
             raise
         print(f'error: {line}', file=sys.stderr)
-        sys.exit(128 + signal.SIGINT if interrupted(exc) else 1)
+        sys.exit(128 + interrupted(exc) if interrupted(exc) else 1)
 
 
 def check_cfg_option_items(items):

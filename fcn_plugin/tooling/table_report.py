@@ -12,7 +12,7 @@ import socket
 import statistics
 from datetime import datetime
 
-from .output_files import StagedOutput
+from .output_files import write_text
 from .reference_table import REFERENCE_PROFILE, reference_results, table_rows
 
 
@@ -129,11 +129,6 @@ def write_table(work_root, table):
     return the lines saying what was written or replaced."""
     table = dict(table, made=datetime.now().strftime('%Y-%m-%d %H:%M'),
                  machine=machine())
-    said = []
-    for name, text in (('table.json', json.dumps(table, indent=2) + '\n'),
-                       ('table.md', markdown(table))):
-        with StagedOutput(osp.join(work_root, name)) as out:
-            with open(out.tmp, 'w', encoding='utf-8') as f:
-                f.write(text)
-            said.append(out.publish())
-    return said
+    return [write_text(osp.join(work_root, name), text) for name, text in (
+        ('table.json', json.dumps(table, indent=2) + '\n'),
+        ('table.md', markdown(table)))]

@@ -19,7 +19,7 @@ import re
 from datetime import datetime
 
 from ..errors import UserInputError
-from .output_files import StagedOutput
+from .output_files import write_json
 
 RECORD = 'run.json'
 # the settings that must match for a run to be reused
@@ -81,10 +81,7 @@ class TableRun:
         """Update the record on disk (a complete file or the old one)."""
         self.record.update(self.settings(), config=self.config, **changes)
         os.makedirs(self.work_dir, exist_ok=True)
-        with StagedOutput(self._path()) as out:
-            with open(out.tmp, 'w', encoding='utf-8') as f:
-                json.dump(self.record, f, indent=2)
-            out.publish()
+        write_json(self._path(), self.record)
 
     @property
     def trained(self):

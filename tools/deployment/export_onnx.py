@@ -13,37 +13,34 @@ OUT.onnx and renamed to it only once it passed that check: a failed check,
 a full disk or an interruption leaves OUT.onnx as it was. OUT.onnx may not
 be one of the inputs. Needs the [deploy] extra (onnx, onnxruntime).
 """
-import argparse
 import sys
 
-
+from fcn_plugin.tooling.arguments import ToolParser, whole_number
 from fcn_plugin.tooling.cli import CfgOptionsAction, load_checked_config, user_errors
-from fcn_plugin.tooling.output_files import StagedOutput, refuse_output_onto_input
+from fcn_plugin.tooling.output_files import StagedOutput
 from fcn_plugin.errors import UserInputError
 
 MAX_RELATIVE, MIN_AGREEMENT = 1e-4, 0.9999
 
 
-def parse_args(argv):
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('out', help='the .onnx file to write')
-    parser.add_argument('--images', help='image file or folder for the '
-                        "parity check; None: the config's val images")
-    parser.add_argument('--num-images', type=int, default=4)
-    parser.add_argument('--shape', type=int, nargs=2, default=[512, 1024],
-                        metavar=('H', 'W'), help='trace shape (any works)')
-    parser.add_argument('--opset', type=int, default=17)
+def build_parser():
+    parser = ToolParser(description=__doc__.splitlines()[0])
+    parser.add_input('config')
+    parser.add_input('checkpoint')
+    parser.add_output('out', help='the .onnx file to write')
+    parser.add_input('--images', kind='path', help='image file or folder '
+                     "for the parity check; None: the config's val images")
+    parser.add_argument('--num-images', type=whole_number(1), default=4)
+    parser.add_argument('--shape', type=whole_number(8), nargs=2,
+                        default=[512, 1024], metavar=('H', 'W'),
+                        help='trace shape (any works)')
+    parser.add_argument('--opset', type=whole_number(11), default=17)
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
-    return parser.parse_args(argv)
+    return parser
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    refuse_output_onto_input(args.out, args.config, args.checkpoint)
+    args = build_parser().parse_args(argv)  # out never an input
     try:
         import onnxruntime  # noqa: F401
     except ImportError:

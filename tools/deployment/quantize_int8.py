@@ -8,35 +8,31 @@ Calibrates activation ranges on images from the config's val pipeline
 the int8 model with the fp32 one on those images. Speed:
 ``python tools/analysis/benchmark.py CONFIG --backend onnxruntime --onnx OUT_int8.onnx``.
 """
-import argparse
 import os.path as osp
 import sys
 
-
+from fcn_plugin.tooling.arguments import ToolParser, whole_number
 from fcn_plugin.tooling.cli import CfgOptionsAction, load_checked_config, user_errors
-from fcn_plugin.tooling.output_files import StagedOutput, refuse_output_onto_input
+from fcn_plugin.tooling.output_files import StagedOutput
 from fcn_plugin.errors import UserInputError
 
 
-def parse_args(argv):
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('config')
-    parser.add_argument('onnx', help='fp32 model from export_onnx.py')
-    parser.add_argument('out', help='the int8 .onnx file to write')
-    parser.add_argument('--images', help='image file or folder; None: '
-                        "the config's val images)")
-    parser.add_argument('--num-images', type=int, default=32,
+def build_parser():
+    parser = ToolParser(description=__doc__.splitlines()[0])
+    parser.add_input('config')
+    parser.add_input('onnx', help='fp32 model from export_onnx.py')
+    parser.add_output('out', help='the int8 .onnx file to write')
+    parser.add_input('--images', kind='path', help='image file or folder; '
+                     "None: the config's val images")
+    parser.add_argument('--num-images', type=whole_number(1), default=32,
                         help='calibration images; as many more (if there) '
                         'measure the agreement')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
-    return parser.parse_args(argv)
+    return parser
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    refuse_output_onto_input(args.out, args.config, args.onnx)
+    args = build_parser().parse_args(argv)  # out never an input
     if not osp.isfile(args.onnx):
         raise UserInputError(f'{args.onnx} does not exist: export it first '
                              'with tools/deployment/export_onnx.py')

@@ -8,7 +8,6 @@ The result loads into the plugin model with no missing or unexpected keys:
     python tools/model_converters/fcn2mmseg.py fcn_voc.pt checkpoints/fcn_voc_mmseg.pth
     python tools/test.py configs/fcn_r101_voc_321.py checkpoints/fcn_voc_mmseg.pth
 """
-import argparse
 import os
 import os.path as osp
 import sys
@@ -21,7 +20,8 @@ from fcn_plugin.weights import (convert_fcn_state_dict, load_checkpoint_file,
                                 state_dict_mismatch)
 from fcn_plugin.mim_configs import config_file
 from fcn_plugin.tooling.builder import build_segmentor, load_config
-from fcn_plugin.tooling.output_files import refuse_output_onto_input
+from fcn_plugin.tooling.arguments import ToolParser
+from fcn_plugin.tooling.output_files import StagedOutput
 from fcn_plugin.models.checked_encoder_decoder import likely_cause
 
 DEFAULT_CONFIGS = {  # num_classes -> the row config the checkpoint belongs to
@@ -30,22 +30,19 @@ DEFAULT_CONFIGS = {  # num_classes -> the row config the checkpoint belongs to
 }
 
 
-def parse_args(argv):
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('src', help='pytorch-auto-drive or torchvision file')
-    parser.add_argument('dst', help='output mmseg checkpoint (.pth)')
-    parser.add_argument(
+def build_parser():
+    parser = ToolParser(description=__doc__.splitlines()[0])
+    parser.add_input('src', help='pytorch-auto-drive or torchvision file')
+    parser.add_output('dst', help='output mmseg checkpoint (.pth)')
+    parser.add_input(
         '--config',
         help='config whose model the result must fit; None: the VOC row '
         'for 21 classes, the Cityscapes row for 19')
-    return parser.parse_args(argv)
+    return parser
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    refuse_output_onto_input(args.dst, args.src)  # however spelt
+    args = build_parser().parse_args(argv)  # dst never an input
     checkpoint = load_checkpoint_file(args.src, 'FCN checkpoint')
     state_dict, dropped = convert_fcn_state_dict(checkpoint)
     if 'decode_head.conv_seg.weight' not in state_dict:
@@ -69,9 +66,7 @@ def main(argv=None):
         print(f'note: dropped {len(dropped)} aux_classifier.* keys (the '
               'reference FCN has no auxiliary head)')
     from mmseg.registry import DATASETS
-    out_dir = osp.dirname(osp.abspath(args.dst))
-    os.makedirs(out_dir, exist_ok=True)
-    tmp = args.dst + '.tmp'
+    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     meta = dict(converted_from=osp.basename(args.src), dropped_keys=dropped)
     dataset = DATASETS.get(cfg.train_dataloader.dataset.type)
     if len(dataset.METAINFO['classes']) == num_classes:
@@ -79,10 +74,11 @@ def main(argv=None):
         meta['dataset_meta'] = dict(
             classes=list(dataset.METAINFO['classes']),
             palette=[list(c) for c in dataset.METAINFO['palette']])
-    torch.save(dict(meta=meta, state_dict=state_dict), tmp)
-    os.replace(tmp, args.dst)  # never leave a half-written dst behind
+    with StagedOutput(args.dst) as out:  # dst complete or as it was
+        torch.save(dict(meta=meta, state_dict=state_dict), out.tmp)
+        said = out.publish()
     print(f'converted {len(state_dict)} tensors ({num_classes} classes, '
-          f'fits {osp.basename(config)}) -> {args.dst}')
+          f'fits {osp.basename(config)}): {said}')
     return 0
 
 
