@@ -74,7 +74,10 @@ class ConciseConsoleRunner(Runner):
             warnings.simplefilter('ignore')     # the same warnings
         cores = usable_cores()
         lowered = fit_loaders({k: kwargs.get(k) for k in LOADERS}, cores)
-        tensorboard = bool((kwargs.get('cfg') or {}).get('tensorboard'))
+        from ..tooling.arguments import switch
+        tensorboard = switch((kwargs.get('cfg') or {}).get('tensorboard',
+                                                           False),
+                             'tensorboard')
         if tensorboard:
             require_tensorboard()
             kwargs['visualizer'] = with_tensorboard(kwargs.get('visualizer'))

@@ -10,7 +10,9 @@ nothing to resume it says that training starts from iteration 0, or stops
 when the config sets ``resume_required=True``. A checkpoint whose optimizer
 state belongs to another model (:mod:`.optimizer_state_check`) stops the run
 before its first step, with the checkpoint named and the way to keep only
-its weights. A training takes the work
+its weights. ``--resume`` with another learning rate continues the
+schedule at that rate; with another length it stops
+(:mod:`.resumed_schedule`). A training takes the work
 dir's lock (:mod:`.work_dir_lock`) before it writes anything there, so a
 second one stops at once and changes no byte of the first's files.
 """
@@ -30,6 +32,8 @@ from ..import_noise import CHECKPOINT_NOISE, without_import_noise
 from .atomic_checkpoints import TMP_MARK
 from .concise_console_runner import ConciseConsoleRunner
 from .optimizer_state_check import foreign_optimizer_state
+from .resumed_schedule import (apply_schedule_plan, refuse_another_length,
+                               schedule_plan)
 from .work_dir_lock import launch_rank, lock_work_dir
 
 _STEP = re.compile(r'^(iter|epoch)_(\d+)\.pth$')
@@ -79,6 +83,12 @@ class ResumeSafeRunner(ConciseConsoleRunner):
         given = inspect.signature(Runner.__init__).bind(
             self, *args, **kwargs).arguments
         self._work_dir_lock = None
+        if given.get('resume') and given.get('train_cfg'):  # reads only
+            path = given.get('load_from') or newest_intact_checkpoint(
+                given['work_dir'], remove_temporary=False)[0]
+            if path:
+                refuse_another_length(path, given.get('param_scheduler'),
+                                      given['train_cfg'].get('max_iters'))
         if (given.get('train_dataloader') is not None
                 and launch_rank(given.get('launcher', 'none')) == 0):
             self._work_dir_lock = lock_work_dir(given['work_dir'])
@@ -94,7 +104,9 @@ class ResumeSafeRunner(ConciseConsoleRunner):
             for name, why in skipped:
                 self.logger.warning(f'--resume: skipping {name}: {why}')
             if path is None:
-                if self.cfg.get('resume_required', False):
+                from ..tooling.arguments import switch
+                if switch(self.cfg.get('resume_required', False),
+                          'resume_required'):
                     raise UserInputError(
                         f'--resume: no intact checkpoint in {self.work_dir} '
                         '(resume_required=True); check --work-dir.')
@@ -113,6 +125,7 @@ class ResumeSafeRunner(ConciseConsoleRunner):
             return super().load_checkpoint(*args, **kwargs)
 
     def resume(self, filename, *args, **kwargs):
+        planned = schedule_plan(self.param_schedulers)  # the config's
         try:
             with without_import_noise(CHECKPOINT_NOISE):
                 super().resume(filename, *args, **kwargs)
@@ -133,3 +146,6 @@ class ResumeSafeRunner(ConciseConsoleRunner):
                 f'optimizer at iteration 0, run without --resume, with '
                 f'--cfg-options load_from={filename} and another --work-dir '
                 f'(a new start would replace this run\'s checkpoints)')
+        for line in apply_schedule_plan(planned, self.param_schedulers,
+                                        filename):
+            self.logger.warning(line)

@@ -37,7 +37,8 @@ def whole_number(minimum=1, maximum=None):
             raise argparse.ArgumentTypeError(
                 f'{value} is out of range: at least {minimum}{upper}')
         return value
-    parse.__name__ = "whole number"  # argparse names it in its messages
+    parse.__name__ = 'whole number'  # argparse names it in its messages
+    parse.minimum, parse.maximum = minimum, maximum
     return parse
 
 

@@ -28,8 +28,11 @@ READ_AFTER_LOADING = {
     *inspect.signature(Runner.__init__).parameters,
     'runner_type', 'custom_imports', 'model_wrapper_cfg', 'sync_bn',
     'find_unused_parameters', 'compile', 'tta_model', 'tta_pipeline',
-    'test_pipeline', 'resume_required', 'allow_tf32'
+    'test_pipeline', 'resume_required', 'allow_tf32', 'tensorboard'
 } - {'self', 'cfg'}
+# top-level switches the runner reads: True/False (yes/no, 1/0...), never
+# Python's bool() of a word ('no' would be True)
+SWITCHES = ('tensorboard', 'resume_required')
 
 
 def _suggest(word, choices):
@@ -121,9 +124,12 @@ def check_cfg_options(cfg, options):
     Returns:
         list[str]: warnings, one line each.
     """
+    from .arguments import switch
     merged = copy.deepcopy(cfg)
     merge_options(merged, options)
     for key in options:
+        if key in SWITCHES:
+            switch(options[key], f'--cfg-options {key}')
         error = _type_error(cfg, key, options[key]) or \
             _hook_option_error(merged, key)
         if error:
