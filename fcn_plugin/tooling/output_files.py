@@ -86,20 +86,26 @@ def refuse_output_onto_input(output, *inputs):
 
 
 def dataset_folders(cfg):
-    """The folders and split files a config's datasets read (every split):
+    """The folders and split files a config's datasets read (every split,
+    as each dataset class resolves them, its default folders included):
     inputs of any tool that takes the config."""
+    import fcn_plugin  # noqa: F401  (its datasets registered)
+    from mmseg.registry import DATASETS
     found = []
     for split in ('train', 'val', 'test'):
         loader = cfg.get(f'{split}_dataloader') or {}
         dataset = loader.get('dataset') or {}
-        root = dataset.get('data_root')
-        if not isinstance(root, str):
+        if not isinstance(dataset, dict) or 'type' not in dataset:
             continue
-        prefix = dataset.get('data_prefix') or {}
-        found += [osp.join(root, p) for p in prefix.values()
+        try:  # lazy: the paths joined, nothing read
+            built = DATASETS.build(dict(dataset, lazy_init=True, pipeline=[]))
+        except Exception:  # noqa: BLE001 - a dataset that is not there
+            root = dataset.get('data_root')
+            found += [root] if isinstance(root, str) else []
+            continue
+        found += [p for p in (built.data_root, built.ann_file,
+                              *built.data_prefix.values())
                   if isinstance(p, str) and p]
-        if isinstance(dataset.get('ann_file'), str) and dataset['ann_file']:
-            found.append(osp.join(root, dataset['ann_file']))
     return found or None
 
 
