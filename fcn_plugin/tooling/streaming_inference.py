@@ -15,6 +15,8 @@ compared over the whole image, then class names drawn). Here:
 - the overlay is :func:`overlay`: mmseg's segmentation drawing (the same
   palette, opacity and blend) as one palette lookup and one blend, ~0.1 s a
   frame; ``labels=True`` draws with mmseg's visualizer, class names and all;
+  both in the model's own palette (mmseg's inferencer would use
+  Cityscapes' for any model);
 - every file is written under a temporary name and renamed when complete
   (:mod:`.output_files`); the output folder is locked for the run;
 - an input that cannot be an image (empty, undecodable, or a header
@@ -68,12 +70,10 @@ def overlay(image, class_map, table, opacity):
     """mmseg's ``SegLocalVisualizer._draw_sem_seg`` without class names:
     ``image * (1 - opacity) + colour * opacity``, truncated to uint8, over
     every pixel (a pixel of no class blends with black). ``image`` and
-    ``table`` in one channel order (BGR here, RGB in mmseg); float32, so
-    a pixel may differ from mmseg's float64 by one level."""
+    ``table`` in one channel order (BGR here, RGB in mmseg); the same
+    float64 arithmetic, so the same pixels."""
     mask = table[class_map]
-    blended = image.astype(np.float32) * np.float32(1 - opacity)
-    blended += mask.astype(np.float32) * np.float32(opacity)
-    return blended.astype(np.uint8)
+    return (image * (1 - opacity) + mask * opacity).astype(np.uint8)
 
 
 class StreamingSegmenter:
@@ -94,6 +94,12 @@ class StreamingSegmenter:
                                               device=device)
         self.inferencer.show_progress = False  # ours covers the whole run
         self.inferencer.visualizer.alpha = opacity
+        meta = self.inferencer.model.dataset_meta or {}
+        if meta.get('classes') and meta.get('palette'):
+            # the model's own classes and colours (the checkpoint's); left
+            # alone, mmseg's inferencer draws Cityscapes' for any model
+            self.inferencer.visualizer.set_dataset_meta(
+                list(meta['classes']), [list(c) for c in meta['palette']])
         self.opacity, self.overlays, self.labels = opacity, overlays, labels
         # the visualizer draws RGB; our images are BGR: the table is BGR
         palette = self.inferencer.visualizer.dataset_meta['palette']
