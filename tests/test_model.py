@@ -1,5 +1,7 @@
 """The plugin model reproduces the reference FCN exactly (architecture,
 parameter count, output stride, logits) and its configs build."""
+import types
+
 import pytest
 import torch
 from conftest import config, run_tool
@@ -244,3 +246,41 @@ def test_loaders_fit_the_machine():
     assert loaders['train_dataloader'] == dict(
         num_workers=2, pin_memory=torch.cuda.is_available())
     assert loaders['val_dataloader'] == dict(num_workers=1)
+
+
+@pytest.mark.parametrize('case', ['same size', 'padded', 'resized', 'flipped',
+                                  'no meta', 'one class'])
+def test_postprocess_is_mmsegs_bitwise(case):
+    """CheckedEncoderDecoder.postprocess_result against mmseg's own
+    BaseSegmentor.postprocess_result on the same logits: the same logits
+    and predictions, ties included."""
+    from mmseg.models.segmentors.base import BaseSegmentor
+    from mmseg.structures import SegDataSample
+
+    from fcn_plugin.models.checked_encoder_decoder import \
+        CheckedEncoderDecoder
+    torch.manual_seed(0)
+    classes = 1 if case == 'one class' else 21
+    logits = torch.randn(2, classes, 64, 96)
+    logits[:, :, :8] = 0.5  # ties: the first maximal index wins
+    meta = dict(ori_shape=(64, 96))
+    if case == 'padded':
+        meta.update(ori_shape=(60, 90), padding_size=[0, 6, 0, 4])
+    elif case == 'resized':
+        meta.update(ori_shape=(101, 77))
+    elif case == 'flipped':
+        meta.update(flip=True, flip_direction='horizontal')
+    for align_corners in (True, False):
+        results = []
+        for method in (CheckedEncoderDecoder.postprocess_result,
+                       BaseSegmentor.postprocess_result):
+            model = types.SimpleNamespace(
+                align_corners=align_corners,
+                decode_head=types.SimpleNamespace(threshold=0.3))
+            samples = None if case == 'no meta' else [
+                SegDataSample(metainfo=dict(meta)) for _ in range(2)]
+            results.append(method(model, logits.clone(), samples))
+        for ours, theirs in zip(*results):
+            assert torch.equal(ours.seg_logits.data, theirs.seg_logits.data)
+            assert torch.equal(ours.pred_sem_seg.data,
+                               theirs.pred_sem_seg.data)
