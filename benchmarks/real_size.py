@@ -261,7 +261,7 @@ def run_dataset(name, args, root, report):
     if 'resume' in args.stages:
         late = round(spec['max_iters'] * 0.98)
         resumed = osp.join(work, 'resumed')
-        checkpoint_at(checkpoint, late, resumed)
+        checkpoint_at(checkpoint, late, late + 1, resumed)
         stage(f'train.py --resume at iteration {late:,} + 1 iteration', 8,
               tool('train.py', config, '--work-dir', resumed, '--resume',
                    '--cfg-options', *short, f'train_cfg.max_iters={late + 1}',

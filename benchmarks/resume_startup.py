@@ -73,7 +73,7 @@ def main():
         for n in iters:
             work_dir = osp.join(tmp, f'{"stock" if stock else "ours"}_{n}')
             if n:
-                checkpoint_at(osp.join(first, 'iter_1.pth'), n, work_dir)
+                checkpoint_at(osp.join(first, 'iter_1.pth'), n, n + 1, work_dir)
             seconds = train(work_dir, root, n + 1, *(STOCK if stock else []))
             name = "mmengine IterBasedTrainLoop + DefaultSampler" if stock \
                 else 'ResumableIterBasedTrainLoop + ResumableSampler'

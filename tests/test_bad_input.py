@@ -184,6 +184,8 @@ def _resume_foreign(tmp_path, voc_root, tiny_checkpoint, optimizer):
     work.mkdir()
     checkpoint = torch.load(tiny_checkpoint, weights_only=False)
     checkpoint['optimizer'] = optimizer(checkpoint['optimizer'])
+    for scheduler in checkpoint['param_schedulers']:  # a 2-iteration run,
+        scheduler['end'] = 2 + 1  # stopped at 1 (ReferencePolyLR's end + 1)
     path = work / 'iter_1.pth'
     torch.save(checkpoint, path)
     before = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -325,7 +325,7 @@ def test_tool_faults_end_in_one_line(tmp_path, voc_root, tiny_checkpoint):
          [str(a_file)]),
         (['tools/train.py', ROW, '--launcher', 'pytorch'], ['torchrun']),
         (['tools/analysis/get_flops.py', ROW, '--shape', '0', '64'],
-         ['--shape 0 64']),
+         ['argument --shape: 0 is out of range: at least 8']),
         (['tools/deployment/quantize_int8.py', ROW, str(not_onnx),
           str(tmp_path / 'q.onnx')], [str(not_onnx), 'ONNX']),
         (['tools/test.py', ROW, 'http://127.0.0.1:9/fcn.pth', '--work-dir',

@@ -53,9 +53,12 @@ def refuse_another_length(checkpoint, param_scheduler, max_iters):
     """Stop, before anything is written, when the run in ``checkpoint``
     was scheduled over another number of iterations than this config."""
     from ..weights import load_checkpoint_file
-    saved = load_checkpoint_file(checkpoint).get('param_schedulers')
-    if not isinstance(saved, list):
-        return
+    state = load_checkpoint_file(checkpoint)
+    saved = state.get('param_schedulers')
+    done = (state.get('meta') or {}).get('iter', 0)
+    if not isinstance(saved, list) or (max_iters is not None and
+                                       done >= max_iters):
+        return  # nothing left to train: the runner's own line says so
     for end, state in zip(planned_ends(param_scheduler, max_iters), saved):
         if end is None or not isinstance(state, dict) or \
                 state.get('end') in (None, end):

@@ -166,18 +166,21 @@ def device_name(device):
     return f'{model} ({torch.get_num_threads()} threads)'
 
 
-def checkpoint_at(source, iteration, work_dir):
-    """Write checkpoint ``source`` re-labelled as iteration ``iteration``
-    (meta, message hub, LR schedulers) into ``work_dir``, as
+def checkpoint_at(source, iteration, max_iters, work_dir):
+    """Write ``source``, the last checkpoint of a finished run, re-labelled
+    as iteration ``iteration`` of a ``max_iters`` run (meta, message hub,
+    LR schedulers, their end too) into ``work_dir``, as
     ``iter_<iteration>.pth``: a late resume point without training to it."""
     import os
 
     from ..weights import load_checkpoint_file
     ckpt = load_checkpoint_file(source)
+    finished = ckpt['meta']['iter']  # the source run's max_iters
     ckpt['meta'].update(iter=iteration)
     ckpt['message_hub']['runtime_info']['iter'] = iteration
     for scheduler in ckpt.get('param_schedulers', []):
         scheduler.update(last_step=iteration, last_epoch=iteration,
-                         _step_count=iteration + 1)
+                         _step_count=iteration + 1,
+                         end=scheduler['end'] - finished + max_iters)
     os.makedirs(work_dir, exist_ok=True)
     torch.save(ckpt, os.path.join(work_dir, f'iter_{iteration}.pth'))
