@@ -49,6 +49,7 @@ def test_overlay_is_the_visualizers_drawing(opacity):
     assert np.array_equal(ours, expected)
 
 
+@pytest.mark.slow
 def test_infer_overlays_no_overlay_labels_and_device(tmp_path, voc_root,
                                                      tiny_checkpoint):
     from fcn_plugin.datasets.voc_trainaug import VOCTrainAugDataset

@@ -275,6 +275,7 @@ def test_wrapped_mmseg_scripts_bad_input(tmp_path, tiny_checkpoint, voc_root):
     assert not (tmp_path / 'cm').exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('value, on', [('no', False), ('off', False),
                                        ('True', True), ('yes', True)])
 def test_a_switch_is_read_as_a_switch(tmp_path, voc_root, value, on):
@@ -298,6 +299,7 @@ def test_a_switch_that_is_no_switch_is_one_line(tmp_path):
     assert "--cfg-options tensorboard='maybe': expected True or False" in line
 
 
+@pytest.mark.slow
 def test_real_size_root_relative_or_a_file(tmp_path):
     (tmp_path / 'a_file').write_text('mine')
     proc = run_tool(os.path.join(REPO, 'benchmarks/real_size.py'), '--root',
