@@ -137,6 +137,13 @@ def run_logged(cmd, log_path, env=None):
             last_error(''.join(tail)), stopped)
 
 
+def _test_options(run, work_dir):
+    """The options of a run's test: its work dir, the user's options."""
+    options = ['--work-dir', work_dir]
+    return options + ['--cfg-options', *run.cfg_options] if run.cfg_options \
+        else options
+
+
 class LocalRoute:
     """Runs trained and tested here, one after another."""
 
@@ -165,14 +172,11 @@ class LocalRoute:
         return True
 
     def test_command(self, run, config, checkpoint, work_dir):
-        common = ['--work-dir', work_dir]
-        if run.cfg_options:
-            common += ['--cfg-options', *run.cfg_options]
         if self.gpus == 1:
             return [sys.executable, osp.join(TOOLS, 'test.py'), config,
-                    checkpoint, *common]
+                    checkpoint, *_test_options(run, work_dir)]
         return ['bash', osp.join(TOOLS, 'dist_test.sh'), config, checkpoint,
-                str(self.gpus), *common]
+                str(self.gpus), *_test_options(run, work_dir)]
 
 
 class SlurmRoute(LocalRoute):
@@ -273,11 +277,9 @@ class SlurmRoute(LocalRoute):
         return False
 
     def test_command(self, run, config, checkpoint, work_dir):
-        common = ['--work-dir', work_dir]
-        if run.cfg_options:
-            common += ['--cfg-options', *run.cfg_options]
         return ['bash', osp.join(TOOLS, 'slurm_test.sh'), self.partition,
-                f'{run.row}-run{run.k}-test', config, checkpoint, *common]
+                f'{run.row}-run{run.k}-test', config, checkpoint,
+                *_test_options(run, work_dir)]
 
 
 def score(route, run):

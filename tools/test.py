@@ -16,26 +16,20 @@ import os.path as osp
 import runpy
 import sys
 
-from fcn_plugin.tooling.arguments import ToolParser
-from fcn_plugin.tooling.cli import (CfgOptionsAction, check_user_options,
-                                    drop_training_options, mmseg_tool_path,
+from fcn_plugin.tooling.cli import (check_user_options, drop_training_options,
+                                    mmseg_tool_parser, mmseg_tool_path,
                                     user_errors)
 from fcn_plugin.tooling.launchers import distributed_options, end_distributed
 
 
 def build_parser():
-    """mmseg's test.py arguments, with its inputs and outputs declared:
-    checked (:class:`ToolParser`) before mmseg's own parser reads them."""
-    parser = ToolParser(description='Test a segmentor', add_help=False)
-    parser.add_input('config')
-    parser.add_input('checkpoint')
-    parser.add_output('--work-dir', kind='workdir')
+    """mmseg's test.py arguments, inputs and outputs declared: what the
+    user typed is checked with it before mmseg's own parser reads it."""
+    parser = mmseg_tool_parser('Test a segmentor', checkpoint=True)
     parser.add_output('--out', kind='folder')
     parser.add_output('--show-dir', kind='folder')
     parser.add_argument('--show', action='store_true')
     parser.add_argument('--wait-time', type=float, default=2)
-    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
-    parser.add_argument('--launcher', default='none')
     parser.add_argument('--tta', action='store_true')
     return parser
 
@@ -46,9 +40,7 @@ def main(argv):
     from mmengine.registry import RUNNERS
 
     from fcn_plugin.tooling.builder import merge_options
-    if not {'-h', '--help'} & set(argv):  # mmseg's help
-        build_parser().parse_known_args(argv)
-    check_user_options(argv)
+    check_user_options(argv, parser=build_parser())
     mmseg_test = runpy.run_path(mmseg_tool_path('test.py'))  # not its main
     sys.argv = [mmseg_test['__file__'],
                 *distributed_options(drop_training_options(argv))]

@@ -10,29 +10,22 @@ bf16 autocast on CPU (mmseg's AmpOptimWrapper refuses to start on CPU).
 """
 import sys
 
-from fcn_plugin.tooling.arguments import ToolParser
-from fcn_plugin.tooling.cli import (CfgOptionsAction, amp_to_cfg_options,
+from fcn_plugin.tooling.cli import (amp_to_cfg_options, mmseg_tool_parser,
                                     run_mmseg_tool, user_errors)
 from fcn_plugin.tooling.launchers import distributed_options
 
 
 def build_parser():
-    """mmseg's train.py arguments, with its inputs and outputs declared:
-    checked (:class:`ToolParser`) before mmseg's own parser reads them."""
-    parser = ToolParser(description='Train a segmentor', add_help=False)
-    parser.add_input('config')
-    parser.add_output('--work-dir', kind='workdir')
+    """mmseg's train.py arguments, inputs and outputs declared: what the
+    user typed is checked with it before mmseg's own parser reads it."""
+    parser = mmseg_tool_parser('Train a segmentor')
     parser.add_argument('--resume', action='store_true')
     parser.add_argument('--amp', action='store_true')
-    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
-    parser.add_argument('--launcher', default='none')
     return parser
 
 
 if __name__ == '__main__':
     with user_errors():  # no torchrun for --launcher pytorch: one line
-        if not {'-h', '--help'} & set(sys.argv[1:]):  # mmseg's help
-            build_parser().parse_known_args(sys.argv[1:])
         argv = distributed_options(amp_to_cfg_options(sys.argv[1:]))
     sys.exit(run_mmseg_tool('train.py', argv, user_argv=sys.argv[1:],
-                            training=True))
+                            training=True, parser=build_parser()))

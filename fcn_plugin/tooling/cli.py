@@ -121,17 +121,31 @@ def load_checked_config(path, cfg_options=None):
     return cfg
 
 
-def check_user_options(argv, training=False):
-    """Load the config named in ``argv`` and check its ``--cfg-options``:
-    one ``warning:`` line per no-op key, an error for a late failure; for
-    ``training``, also that the ImageNet init file exists."""
+def mmseg_tool_parser(description, checkpoint=False):
+    """The arguments mmseg's train.py and test.py share, as a
+    :class:`~.arguments.ToolParser` (inputs and outputs declared); a tool
+    adds its own. It checks what a user typed before mmseg's own parser
+    reads it (mmseg's ``--help`` stays the help)."""
+    from .arguments import ToolParser
+    parser = ToolParser(description=description, add_help=False)
+    parser.add_input('config')
+    if checkpoint:
+        parser.add_input('checkpoint')
+    parser.add_output('--work-dir', kind='workdir')
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
+    parser.add_argument('--launcher')
+    return parser
+
+
+def check_user_options(argv, training=False, parser=None):
+    """Parse ``argv`` with ``parser`` (the tool's; by default
+    :func:`mmseg_tool_parser`'s arguments), load the config it names and
+    check its ``--cfg-options``: one ``warning:`` line per no-op key, an
+    error for a late failure; for ``training``, also that the ImageNet init
+    file exists."""
     if {'-h', '--help'} & set(argv):
         return
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument('config')
-    parser.add_argument('--work-dir')
-    parser.add_argument('--launcher')
-    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
+    parser = parser or mmseg_tool_parser('Run a tool')
     args, _ = parser.parse_known_args(argv)
     check_launcher(args.launcher)
     cfg = load_checked_config(args.config, args.cfg_options)
@@ -177,18 +191,19 @@ def quiet_upstream_warnings():
 
 
 def run_mmseg_tool(relative, argv, user_argv=None, training=False,
-                   takes_config=True):
+                   takes_config=True, parser=None):
     """Run ``mmseg/.mim/tools/<relative>`` as ``__main__`` with ``argv``.
 
     ``user_argv`` (what the user typed, before our additions) is checked
-    first (:func:`check_user_options`, ``training`` included) when the
-    tool ``takes_config`` as its first argument.
+    first (:func:`check_user_options` with the tool's ``parser``,
+    ``training`` included) when the tool ``takes_config`` as its first
+    argument.
     """
     import fcn_plugin  # noqa: F401  (registry, mmcv-lite)
     with user_errors():
         if takes_config:
             check_user_options(argv if user_argv is None else user_argv,
-                               training)
+                               training, parser)
         path = mmseg_tool_path(relative)
         sys.argv = [path, *argv]
         runpy.run_path(path, run_name='__main__')
