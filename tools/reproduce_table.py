@@ -373,7 +373,8 @@ def main(argv=None):
     configs = resolve_configs(args.configs)
     runs = {}
     for config in configs:  # every config loads, before anything runs
-        check_user_options([config, '--cfg-options', *args.cfg_options],
+        check_user_options([config, *(['--cfg-options', *args.cfg_options]
+                                      if args.cfg_options else [])],
                            training=True)
         runs[config] = [TableRun(args.work_root, config, k,
                                  args.first_seed + k - 1, args.cfg_options)
