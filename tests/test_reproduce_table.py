@@ -110,6 +110,7 @@ def test_table_of_two_rows_a_failed_row_and_a_rerun(
     ([VOC, '--runs', '0'], 'argument --runs: 0 is out of range: at least 1'),
     ([VOC, '--cfg-options', 'randomness.seed=3'], 'each run has its own seed'),
     ([VOC, '--slurm', 'debug', '--gpus', '2'], 'with --slurm, GPUS'),
+    ([VOC], 'ImageNet checkpoint not found: checkpoints/resnet101'),  # as is
 ])
 def test_bad_input_is_one_line(tmp_path, args, message):
     out = run_tool(os.path.join(REPO, 'tools/reproduce_table.py'), *args, '--work-root',
