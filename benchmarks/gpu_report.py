@@ -57,7 +57,7 @@ sys.path.insert(0, osp.join(REPO, 'tests'))  # the plain-PyTorch reference
 from reference_fcn import ReferenceFCN, randomize_  # noqa: E402
 
 from fcn_plugin.tooling.arguments import (  # noqa: E402
-    ToolParser, positive_number)
+    DEVICE_HELP, ToolParser, default_device, positive_number)
 from fcn_plugin.tooling import benchmark as bm  # noqa: E402
 from fcn_plugin.tooling import train_benchmark as tb  # noqa: E402
 from fcn_plugin.tooling.builder import build_segmentor, load_config  # noqa: E402
@@ -101,8 +101,8 @@ def build_parser():
                         help='the report as JSON; markdown beside it (.md)')
     parser.add_argument('--smoke', action='store_true',
                         help='tiny sizes and iterations, every part (CI)')
-    parser.add_argument('--device', default=None,
-                        help='cuda or cpu; None: cuda when available')
+    parser.add_argument('--device', default=default_device(),
+                        help=DEVICE_HELP)
     return parser
 
 
@@ -548,7 +548,7 @@ def largest_batch(result, report, device, name, batch, rows_left,
 
 def main():
     args = build_parser().parse_args()
-    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    device = args.device
     report = Report(args.json, args.budget, STARTED)
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(128 + signal.SIGTERM))
     cuda = torch.device(device).type == 'cuda'

@@ -37,7 +37,8 @@ sys.path.insert(0, REPO)
 
 from conftest import TINY_MODEL  # noqa: E402
 
-from fcn_plugin.tooling.arguments import ToolParser, whole_number  # noqa: E402
+from fcn_plugin.tooling.arguments import (  # noqa: E402
+    DEVICE_HELP, ToolParser, default_device, whole_number)
 from fcn_plugin.tooling.synthetic_data import draw_sample  # noqa: E402
 
 CASES = [  # (name, config, image (h, w), suffix, size the model sees)
@@ -55,8 +56,8 @@ def build_parser():
     parser.add_argument('--model', choices=['tiny', 'r101'], default='tiny')
     parser.add_argument('--frames', type=whole_number(2), default=13,
                         help='images in the larger folder')
-    parser.add_argument('--device', default=None,
-                        help='cpu or cuda; default: cuda when available')
+    parser.add_argument('--device', default=default_device(),
+                        help=DEVICE_HELP)
     parser.add_argument('--iters', type=whole_number(1), default=10,
                         help="benchmark.py's timed forwards per trial")
     return parser
@@ -103,7 +104,7 @@ def run(command):
 def main():
     args = build_parser().parse_args()
     import torch
-    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    device = args.device
     options = TINY_MODEL if args.model == 'tiny' else [
         'model.backbone.init_cfg=None']
     from fcn_plugin.tooling.benchmark import device_name

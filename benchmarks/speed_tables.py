@@ -21,7 +21,7 @@ sys.path.insert(0, osp.join(REPO, 'tests'))
 from reference_fcn import ReferenceFCN, randomize_  # noqa: E402
 
 from fcn_plugin.tooling.arguments import (  # noqa: E402
-    ToolParser, whole_number)
+    DEVICE_HELP, ToolParser, default_device, whole_number)
 from fcn_plugin.tooling import benchmark as bm  # noqa: E402
 from fcn_plugin.weights import convert_fcn_state_dict  # noqa: E402
 from fcn_plugin.tooling.builder import build_segmentor, load_config  # noqa
@@ -61,7 +61,8 @@ def build_parser():
                                          'fcn_r101_cityscapes_256x512.py'))
     parser.add_argument('--shape', type=whole_number(8), nargs=2,
                         default=[256, 512])
-    parser.add_argument('--device', default=None)
+    parser.add_argument('--device', default=default_device(),
+                        help=DEVICE_HELP)
     parser.add_argument('--warmup', type=whole_number(0), default=2)
     parser.add_argument('--iters', type=whole_number(1), default=5)
     parser.add_argument('--repeat', type=whole_number(1), default=3)
@@ -95,7 +96,7 @@ def onnx_forward(plugin, x, precision):
 
 def main():
     args = build_parser().parse_args()
-    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    device = args.device
     cfg = load_config(args.config)
     plugin = build_segmentor(cfg)
     num_classes = cfg.model.decode_head.num_classes

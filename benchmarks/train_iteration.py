@@ -23,7 +23,7 @@ import tempfile
 import torch
 
 from fcn_plugin.tooling.arguments import (  # noqa: E402
-    ToolParser, whole_number)
+    ToolParser, default_device, whole_number)
 from fcn_plugin.tooling import benchmark as bm
 from fcn_plugin.tooling import train_benchmark as tb
 from fcn_plugin.tooling.builder import load_config
@@ -75,7 +75,7 @@ def time_row(name, args, device, data, channels_last, tmp):
 
 def main():
     args = build_parser().parse_args()
-    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    device = default_device()
     if device == 'cpu':
         print('No GPU: these are CPU figures (R101 at batch 8 takes tens of '
               'seconds per iteration here).')

@@ -18,7 +18,8 @@ from collections import Counter
 
 import numpy as np
 
-from fcn_plugin.tooling.arguments import ToolParser, whole_number
+from fcn_plugin.tooling.arguments import (ToolParser, whole_number,
+                                          workers_option)
 from fcn_plugin.tooling.cli import CfgOptionsAction, load_checked_config, user_errors
 from fcn_plugin.tooling.inference import oversized
 from fcn_plugin.tooling.progress import Progress
@@ -38,9 +39,7 @@ def build_parser():
                      help="override every split's data_root")
     parser.add_argument('--max-problems', type=whole_number(0), default=20,
                         help='problems listed per split (all are counted)')
-    parser.add_argument('--workers', type=whole_number(1), default=None,
-                        help='processes that decode the files (at most one '
-                        'per core and per file); default: one per core')
+    workers_option(parser, 'processes that decode the files')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='the same overrides as tools/train.py')
     return parser

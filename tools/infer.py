@@ -28,18 +28,15 @@ import os.path as osp
 import sys
 
 from fcn_plugin.errors import UserInputError
-from fcn_plugin.tooling.arguments import ToolParser, fraction, whole_number
+from fcn_plugin.tooling.arguments import (DEVICE_HELP, ToolParser,
+                                          default_device, fraction,
+                                          whole_number)
 from fcn_plugin.tooling.cli import (CfgOptionsAction, check_device,
                                     load_checked_config, user_errors)
 from fcn_plugin.tooling.inference import list_images
 from fcn_plugin.tooling.progress import Progress
 from fcn_plugin.tooling.streaming_inference import (StreamingSegmenter,
                                                     exif_rotated)
-
-
-def default_device():
-    import torch
-    return 'cuda' if torch.cuda.is_available() else 'cpu'
 
 
 def build_parser():
@@ -50,9 +47,8 @@ def build_parser():
                      help='an image file or a folder of images')
     parser.add_output('--out', kind='folder', required=True,
                       help='output folder (pred/, vis/)')
-    parser.add_argument('--device', default=None,
-                        help='cpu, cuda or cuda:N; default: cuda when a GPU '
-                        f'is present, else cpu (here: {default_device()})')
+    parser.add_argument('--device', default=default_device(),
+                        help=DEVICE_HELP)
     parser.add_argument('--batch-size', type=whole_number(1), default=1,
                         help='images inferred together (those of one size)')
     parser.add_argument('--skip-existing', action='store_true',
@@ -65,9 +61,9 @@ def build_parser():
     overlays.add_argument('--labels', action='store_true',
                           help="draw the overlays with mmseg's visualizer "
                           'and the class names (seconds a frame)')
-    parser.add_argument('--threads', type=whole_number(1), default=None,
-                        help='decoding threads and writing threads (each); '
-                        'default: the cores, 2 to 8')
+    parser.add_argument('--threads', type=whole_number(1),
+                        default=StreamingSegmenter.default_threads(),
+                        help='decoding threads and writing threads (each)')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='the options the model was trained with')
     return parser
@@ -80,7 +76,7 @@ def _say_list(count, what, paths):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    device = args.device or default_device()
+    device = args.device
     check_device(device)
     skipped = []
     images = list_images(args.images, skipped)

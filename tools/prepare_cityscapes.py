@@ -22,7 +22,7 @@ import sys
 
 import cv2
 
-from fcn_plugin.tooling.arguments import ToolParser, whole_number
+from fcn_plugin.tooling.arguments import ToolParser, workers_option
 from fcn_plugin.tooling.cli import user_errors
 from fcn_plugin.tooling.output_files import write_image, write_json
 from fcn_plugin.tooling.progress import Progress
@@ -41,9 +41,7 @@ def build_parser():
                      '(leftImg8bit/, gtFine/); the copy is written inside it')
     parser.add_argument('--splits', nargs='+', default=['train', 'val'],
                         choices=['train', 'val', 'test'])
-    parser.add_argument('--workers', type=whole_number(1), default=None,
-                        help='processes (at most one per core and per '
-                        'image); default: one per core')
+    workers_option(parser)
     parser.add_input('--config', default=CONFIG,
                      help='config whose half_resolution it applies')
     return parser

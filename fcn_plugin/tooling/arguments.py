@@ -18,7 +18,6 @@ arguments is kept in one place for all the tools, including the next one.
   (``build_parser()``) and tries each input as each output's value.
 """
 import argparse
-import os
 import sys
 
 from ..errors import UserInputError
@@ -87,10 +86,29 @@ def switch(value, name='the option'):
 def pool_size(requested, work, cores=None):
     """Processes for ``work`` items: the requested count, at most one per
     item and per core this process may use."""
-    if cores is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(
-            os, 'sched_getaffinity') else os.cpu_count() or 1
+    from ..engine.concise_console_runner import usable_cores
+    cores = cores or usable_cores()
     return max(1, min(requested or cores, work, cores))
+
+
+DEVICE_HELP = 'cpu, cuda or cuda:N; default: cuda when a GPU is present, ' \
+    'else cpu'
+
+
+def default_device():
+    """``'cuda'`` when torch sees a GPU, else ``'cpu'``: every tool's
+    ``--device`` default (mmseg's inferencer and demos choose so too)."""
+    import torch
+    return 'cuda' if torch.cuda.is_available() else 'cpu'
+
+
+def workers_option(parser, what='processes'):
+    """``--workers``: a count, default one per core (pools are capped at
+    the work there is, :func:`pool_size`)."""
+    from ..engine.concise_console_runner import usable_cores
+    parser.add_argument('--workers', type=whole_number(1),
+                        default=usable_cores(),
+                        help=f'{what} (at most one per core and per file)')
 
 
 class ToolParser(argparse.ArgumentParser):

@@ -110,8 +110,13 @@ class StreamingSegmenter:
         os.makedirs(self.pred_dir, exist_ok=True)
         if overlays:
             os.makedirs(self.vis_dir, exist_ok=True)
-        self.threads = threads or max(2, min(8, os.cpu_count() or 2))
+        self.threads = threads or self.default_threads()
         self._visualizer = threading.Lock()  # mmseg's is one, shared
+
+    @staticmethod
+    def default_threads():
+        """Decoding (and writing) threads: the cores, 2 to 8."""
+        return max(2, min(8, os.cpu_count() or 2))
 
     def outputs(self, path):
         """The files input ``path`` gets: class map, and overlay unless

@@ -53,8 +53,9 @@ def machine():
     """The machine's name and what it computes on."""
     import torch
 
+    from .arguments import default_device
     from .benchmark import device_name
-    device = device_name('cuda' if torch.cuda.is_available() else 'cpu')
+    device = device_name(default_device())
     return f'{socket.gethostname()} ({device}), torch {torch.__version__}'
 
 

@@ -19,7 +19,8 @@ import time
 import torch
 
 from fcn_plugin.tooling import benchmark as bm
-from fcn_plugin.tooling.arguments import ToolParser, whole_number
+from fcn_plugin.tooling.arguments import (DEVICE_HELP, ToolParser,
+                                          default_device, whole_number)
 from fcn_plugin.tooling.output_files import write_json
 from fcn_plugin.tooling.cli import (CfgOptionsAction, check_device,
                             load_checked_config, user_errors)
@@ -34,8 +35,8 @@ def build_parser():
                      help='weights; random weights when left out')
     parser.add_argument('--shape', type=whole_number(8), nargs=2, default=[256, 512],
                         metavar=('H', 'W'), help='input size')
-    parser.add_argument('--device', default=None,
-                        help='cpu or cuda; None: cuda when available')
+    parser.add_argument('--device', default=default_device(),
+                        help=DEVICE_HELP)
     parser.add_argument('--warmup', type=whole_number(0), default=10,
                         help='untimed forwards per trial')
     parser.add_argument('--iters', type=whole_number(1), default=300,
@@ -121,7 +122,7 @@ def onnxruntime_mode(args):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    device = args.device
     check_device(device)
     if args.backend == 'onnxruntime':
         return onnxruntime_mode(args)
