@@ -17,7 +17,10 @@ from fcn_plugin.tooling.streaming_inference import overlay, palette_table
 
 def _mmseg_drawing(image_bgr, class_map, palette, classes, opacity,
                    labels=False):
-    """What mmseg's visualizer draws for ``class_map`` (BGR back)."""
+    """What mmseg's visualizer draws for ``class_map`` (BGR back): its
+    ``_draw_sem_seg`` itself without labels (``get_image`` renders that
+    through matplotlib, which with some versions shifts it by a pixel);
+    with labels, the picture ``get_image`` renders, as mmseg writes it."""
     import fcn_plugin  # noqa: F401
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
@@ -28,9 +31,12 @@ def _mmseg_drawing(image_bgr, class_map, palette, classes, opacity,
     sample = SegDataSample()
     sample.pred_sem_seg = PixelData(data=torch.from_numpy(
         class_map.astype(np.int64))[None])
-    visualizer.add_datasample('x', image_bgr[..., ::-1].copy(), sample,
-                              draw_gt=False, draw_pred=True,
-                              with_labels=labels)
+    image = image_bgr[..., ::-1].copy()
+    if not labels:
+        return visualizer._draw_sem_seg(image, sample.pred_sem_seg, classes,
+                                        palette, with_labels=False)[..., ::-1]
+    visualizer.add_datasample('x', image, sample, draw_gt=False,
+                              draw_pred=True, with_labels=True)
     return visualizer.get_image()[..., ::-1]
 
 
