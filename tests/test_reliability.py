@@ -433,5 +433,5 @@ def test_a_finished_distributed_run_ends_its_process_group(tmp_path,
         'assert dist.is_initialized() and x.tolist() == [1.0] * 3\n')
     monkeypatch.setattr(cli, 'mmseg_tool_path', lambda relative: str(tool))
     monkeypatch.setattr(sys, 'argv', list(sys.argv))
-    assert cli.run_mmseg_tool('train.py', [ROW]) == 0
+    assert cli.run_mmseg_tool('train.py', [ROW], takes_config=False) == 0
     assert not dist.is_initialized()

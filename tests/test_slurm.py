@@ -223,6 +223,28 @@ def test_bad_cluster_input_is_one_line(slurm, tmp_path, script):
     assert os.listdir(tmp_path) == ['bin']
 
 
+@pytest.mark.parametrize('script, args, message', [
+    ('slurm_train.sh', ('configs/fcn_r101_voc_312.py',),
+     'config file configs/fcn_r101_voc_312.py does not exist'),
+    ('slurm_submit.sh', (CONFIG, '--cfg-options',
+                         'model.backbone.init_cfg=None'), 'data_root data/VOCdevkit/VOC2012 does not exist'),
+    ('slurm_test.sh', (CONFIG, 'nope.pth'), 'checkpoint not found: nope.pth'),
+])
+def test_bad_arguments_are_one_line_before_anything_is_queued(
+        slurm, tmp_path, script, args, message):
+    """Checked once where the command is typed (not once per task, after a
+    wait in the queue, followed by srun's report of the failed tasks)."""
+    env = _env(slurm)
+    before = _slurm(env, 'squeue', '-h', '-o', '%i')
+    out = _script(script, 'debug', 'fcn-test', *args, env=env, cwd=tmp_path)
+    assert out.returncode == 1, out.stderr
+    assert out.stderr.count('\n') == 1 and out.stderr.startswith(
+        'error: ') and message in out.stderr, out.stderr
+    assert out.stdout == ''
+    assert _slurm(env, 'squeue', '-h', '-o', '%i') == before
+    assert os.listdir(tmp_path) == []  # no job ran: no log, no work dir
+
+
 def _printed_miou(checkpoint, root):
     out = run_tool('tools/test.py', CONFIG, str(checkpoint), '--work-dir',
                    str(checkpoint.parent / 'check'), '--cfg-options',

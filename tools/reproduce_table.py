@@ -270,9 +270,10 @@ class SlurmRoute(LocalRoute):
             print(f'{run.name}: job {job} finished, trained in '
                   f'{seconds:.0f} s', flush=True)
             return True
+        log = run.job_log()  # named by the job id, which save clears
         run.save(status='failed', job_id=None, jobs=jobs,
-                 error=f'{run.job_log()}: {error}')
-        print(f'{run.name}: job {job} failed; log {run.job_log()}: {error}',
+                 error=f'{log}: {error}')
+        print(f'{run.name}: job {job} failed; log {log}: {error}',
               flush=True)
         return False
 
@@ -375,7 +376,7 @@ def main(argv=None):
     for config in configs:  # every config loads, before anything runs
         check_user_options([config, *(['--cfg-options', *args.cfg_options]
                                       if args.cfg_options else [])],
-                           training=True)
+                           training=True, splits=('train', 'val', 'test'))
         runs[config] = [TableRun(args.work_root, config, k,
                                  args.first_seed + k - 1, args.cfg_options)
                         for k in range(1, args.runs + 1)]

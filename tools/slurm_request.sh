@@ -7,6 +7,9 @@
 #   PYTHON         the interpreter on the nodes (default python)
 # check_request PARTITION sets REQUEST (the srun/sbatch resource options) or
 # ends in one "error:" line naming the variable to change, exit 1.
+# check_arguments TOOL [args] checks the tool's arguments once, with PYTHON
+# here, before anything is queued (fcn_plugin.tooling.launch_check): a bad
+# one is one line, not one per task after a wait in the queue.
 fail() { echo "error: $*" >&2; exit 1; }
 GPUS=${GPUS:-4}
 GPUS_PER_NODE=${GPUS_PER_NODE:-4}
@@ -29,7 +32,8 @@ check_request() {
             "train without SLURM (tools/train.py, tools/dist_train.sh)"
     done
     # the partition's nodes, one "CPUs|generic resources" line per kind
-    if ! nodes=$(sinfo -h -p "$partition" -o '%c|%G' 2>&1); then
+    # (--exact: otherwise sinfo groups nodes and prints their fewest CPUs as "32+")
+    if ! nodes=$(sinfo -h --exact -p "$partition" -o '%c|%G' 2>&1); then
         fail "cannot ask SLURM about partition $partition:" \
             "$(tail -n1 <<<"$nodes")"
     fi
@@ -47,4 +51,11 @@ check_request() {
     [ "$CPUS_PER_TASK" -le "$most" ] || fail "CPUS_PER_TASK=$CPUS_PER_TASK," \
         "but the nodes of partition $partition have at most $most CPUs; set" \
         "CPUS_PER_TASK=$most or less"
+}
+
+check_arguments() {
+    local tool=$1
+    shift
+    "$PYTHON" -m fcn_plugin.tooling.launch_check "$TOOLS/$tool" "$@" \
+        || exit $?
 }

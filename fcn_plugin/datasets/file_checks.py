@@ -159,3 +159,21 @@ class CheckedFileListMixin:
     def locate_files(self, data_list):
         """Hook to fix up file paths before they are checked."""
         return data_list
+
+
+def check_data_folders(cfg, splits):
+    """Stop with :meth:`CheckedFileListMixin.folder_problem`'s line when a
+    folder or split file of the config's ``splits`` (``'train'``, ``'val'``,
+    ``'test'``) is missing: before a run is launched (on every rank, in the
+    queue), not after its model is built. Only the paths are joined here
+    (``lazy_init``); datasets of other classes are left to themselves."""
+    from mmseg.registry import DATASETS
+    for split in splits:
+        dataset = (cfg.get(f'{split}_dataloader') or {}).get('dataset')
+        if not isinstance(dataset, dict) or 'type' not in dataset:
+            continue
+        built = DATASETS.build(dict(dataset, lazy_init=True, pipeline=[]))
+        if isinstance(built, CheckedFileListMixin):
+            problem = built.folder_problem()
+            if problem:
+                raise UserInputError(problem)

@@ -137,12 +137,13 @@ def mmseg_tool_parser(description, checkpoint=False):
     return parser
 
 
-def check_user_options(argv, training=False, parser=None):
+def check_user_options(argv, training=False, parser=None, splits=None):
     """Parse ``argv`` with ``parser`` (the tool's; by default
     :func:`mmseg_tool_parser`'s arguments), load the config it names and
     check its ``--cfg-options``: one ``warning:`` line per no-op key, an
-    error for a late failure; for ``training``, also that the ImageNet init
-    file exists."""
+    error for a late failure; that its checkpoint (a local one) and the
+    folders of the ``splits`` it reads exist (by default test, or for ``training`` train and val); for
+    ``training``, also that the ImageNet init file exists."""
     if {'-h', '--help'} & set(argv):
         return
     parser = parser or mmseg_tool_parser('Run a tool')
@@ -155,10 +156,18 @@ def check_user_options(argv, training=False, parser=None):
             "inherits a row, e.g. _base_ = ['fcn_plugin::fcn/"
             "fcn_r101_voc_321.py'] (configs/fcn_r101_voc_321.py in a "
             'clone), and overrides what it changes.')
+    checkpoint = getattr(args, 'checkpoint', None)
+    if checkpoint and '://' not in checkpoint and not osp.isfile(checkpoint):
+        raise UserInputError(f'checkpoint not found: {checkpoint}.')
     if training:
         check_config_dump(args.config, args.work_dir or cfg.get('work_dir'))
         from ..weights.imagenet_init import check_init_file
         check_init_file(cfg)
+    if splits is None:
+        splits = (('train', 'val') if cfg.get('val_cfg') else ('train',)) \
+            if training else ('test',)
+    from ..datasets.file_checks import check_data_folders
+    check_data_folders(cfg, splits)
 
 
 def check_config_dump(config, work_dir):
