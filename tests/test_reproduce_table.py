@@ -7,6 +7,7 @@ the same command; a signal stops it with a checkpoint it resumes from."""
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -50,12 +51,20 @@ def _printed_miou(cfg, checkpoint, cwd):
 
 def test_table_of_two_rows_a_failed_row_and_a_rerun(
         tmp_path, voc_root, cityscapes_root):
-    user = _user_folder(tmp_path, voc_root)  # no Cityscapes yet
+    # Cityscapes with a label file lost: its folders pass the check before
+    # anything runs, its runs fail when their dataset lists the files
+    cities = tmp_path / 'cityscapes'
+    shutil.copytree(cityscapes_root, cities)
+    label = sorted((cities / 'gtFine/train').rglob('*_labelIds.png'))[0]
+    kept = label.read_bytes()
+    label.unlink()
+    user = _user_folder(tmp_path, voc_root, cities)
     first = _table(user, VOC, CITYSCAPES, '--runs', '2', check=False)
     assert first.returncode == 1, first.stdout[-2000:]
     assert re.search(rf'not in the table: {CITYSCAPES} run1: \S+/run1/'
-                     r'train\.log: error: .*data/cityscapes does not exist',
-                     first.stderr), first.stderr
+                     r'train\.log: error: CityscapesLabelIdDataset: 1 of 4 '
+                     r'label files listed by \S+ are missing: \S+'
+                     + label.name, first.stderr), first.stderr
     assert 'error: 2 of 4 run(s) not scored' in first.stderr
     table = json.loads((user / 'table/table.json').read_text())
     voc, cityscapes = table['rows']
@@ -67,7 +76,7 @@ def test_table_of_two_rows_a_failed_row_and_a_rerun(
     voc_stamps = {p: p.stat().st_mtime_ns
                   for p in (user / 'table' / VOC).rglob('*.pth')}
 
-    (user / 'data/cityscapes').symlink_to(cityscapes_root)  # the fix
+    label.write_bytes(kept)  # the fix
     again = _table(user, VOC, CITYSCAPES, '--runs', '2')
     assert '2 trained already, 2 to train' in again.stdout, again.stdout
     assert f'{VOC} run1: testing' not in again.stdout  # scored already
@@ -111,6 +120,8 @@ def test_table_of_two_rows_a_failed_row_and_a_rerun(
     ([VOC, '--cfg-options', 'randomness.seed=3'], 'each run has its own seed'),
     ([VOC, '--slurm', 'debug', '--gpus', '2'], 'with --slurm, GPUS'),
     ([VOC], 'ImageNet checkpoint not found: checkpoints/resnet101'),  # as is
+    ([CITYSCAPES, '--cfg-options', 'model.backbone.init_cfg=None'],
+     'CityscapesLabelIdDataset: data_root data/cityscapes does not exist'),
 ])
 def test_bad_input_is_one_line(tmp_path, args, message):
     out = run_tool(os.path.join(REPO, 'tools/reproduce_table.py'), *args, '--work-root',

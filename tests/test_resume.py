@@ -310,36 +310,46 @@ def test_two_node_groups_stop_at_the_same_iteration(tmp_path, voc_root):
         assert not re.search(r'Iter\(train\) \[3/', log)
 
 
-def test_slurm_scripts_call_srun_with_our_tools(tmp_path):
+def test_slurm_scripts_call_srun_with_our_tools(tmp_path, voc_root,
+                                                tiny_checkpoint):
     """The srun line on a GPU partition, as mmseg's slurm_train.sh makes it
     (no GPU partition here: srun and sinfo are stand-ins that print what
     they get and a node of 40 CPUs and 8 GPUs; tests/test_slurm.py runs the
-    scripts on a real cluster's CPU partition)."""
+    scripts on a real cluster's CPU partition). The arguments are real (the
+    scripts check them with PYTHON before srun)."""
     fake = tmp_path / 'bin'
     fake.mkdir()
     (fake / 'srun').write_text('#!/bin/sh\necho "srun $*"\n')
     (fake / 'sinfo').write_text('#!/bin/sh\necho "40|gpu:8(S:0-1)"\n')
-    for name in ('srun', 'sinfo', 'sbatch', 'scontrol'):
+    # an interpreter of the user's choosing, here a stand-in that only
+    # reports being run (the real one is checked above)
+    (fake / 'python3.12').write_text('#!/bin/sh\necho "python3.12 $*"\n')
+    for name in ('srun', 'sinfo', 'sbatch', 'scontrol', 'python3.12'):
         (fake / name).touch()
         (fake / name).chmod(0o755)
     env = dict(os.environ, PATH=f'{fake}:{os.environ["PATH"]}', GPUS='16',
                GPUS_PER_NODE='8')
     env.pop('PYTHON', None)  # `make test PYTHON=...` exports it
+    options = ['--cfg-options', 'model.backbone.init_cfg=None',
+               *data_root_options(voc_root), 'randomness.seed=0']
     train = subprocess.run(
         ['bash', 'tools/slurm_train.sh', 'gpu', 'fcn', CONFIG, '--work-dir',
-         'wd', '--cfg-options', 'randomness.seed=0'], cwd=REPO, env=env,
-        capture_output=True, text=True, check=True).stdout
+         'wd', *options], cwd=REPO, env=env, capture_output=True, text=True,
+        check=True).stdout
     assert '-p gpu --job-name=fcn --ntasks=16 --cpus-per-task=5 ' \
         '--gres=gpu:8 --ntasks-per-node=8 --kill-on-bad-exit=1' in train
     assert f'tools/train.py {CONFIG} --launcher=slurm --resume --work-dir ' \
-        'wd --cfg-options randomness.seed=0' in train
+        f'wd {" ".join(options)}' in train
     test = subprocess.run(
-        ['bash', 'tools/slurm_test.sh', 'gpu', 'fcn', CONFIG, 'ck.pth'],
-        cwd=REPO, env=env, capture_output=True, text=True, check=True).stdout
-    assert f'tools/test.py {CONFIG} ck.pth --launcher=slurm' in test
+        ['bash', 'tools/slurm_test.sh', 'gpu', 'fcn', CONFIG, tiny_checkpoint,
+         *options], cwd=REPO, env=env, capture_output=True, text=True,
+        check=True).stdout
+    assert f'tools/test.py {CONFIG} {tiny_checkpoint} --launcher=slurm' \
+        in test
     assert 'python -u ' in test
     chosen = subprocess.run(
-        ['bash', 'tools/slurm_test.sh', 'gpu', 'fcn', CONFIG, 'ck.pth'],
+        ['bash', 'tools/slurm_test.sh', 'gpu', 'fcn', CONFIG, tiny_checkpoint],
         cwd=REPO, env=dict(env, PYTHON='python3.12'), capture_output=True,
         text=True, check=True).stdout
+    assert 'python3.12 -m fcn_plugin.tooling.launch_check' in chosen
     assert 'python3.12 -u ' in chosen
