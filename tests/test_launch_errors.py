@@ -93,7 +93,8 @@ def test_sigterm_to_the_launcher_checkpoints_every_task_then_one_line(
         tmp_path, voc_root):
     work = tmp_path / 'work'
     launch = _launch('dist_train.sh', CONFIG, '2', '--work-dir', str(work),
-                     '--cfg-options', *TINY_MODEL, *data_root_options(voc_root),
+                     '--cfg-options', *TINY_MODEL,
+                     *data_root_options(voc_root),
                      *SMALL, 'train_cfg.max_iters=500', cwd=tmp_path,
                      port='29544', stdout=subprocess.PIPE,
                      stderr=subprocess.PIPE, start_new_session=True)

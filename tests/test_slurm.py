@@ -227,7 +227,8 @@ def test_bad_cluster_input_is_one_line(slurm, tmp_path, script):
     ('slurm_train.sh', ('configs/fcn_r101_voc_312.py',),
      'config file configs/fcn_r101_voc_312.py does not exist'),
     ('slurm_submit.sh', (CONFIG, '--cfg-options',
-                         'model.backbone.init_cfg=None'), 'data_root data/VOCdevkit/VOC2012 does not exist'),
+                         'model.backbone.init_cfg=None'),
+     'data_root data/VOCdevkit/VOC2012 does not exist'),
     ('slurm_test.sh', (CONFIG, 'nope.pth'), 'checkpoint not found: nope.pth'),
 ])
 def test_bad_arguments_are_one_line_before_anything_is_queued(

@@ -142,8 +142,9 @@ def check_user_options(argv, training=False, parser=None, splits=None):
     :func:`mmseg_tool_parser`'s arguments), load the config it names and
     check its ``--cfg-options``: one ``warning:`` line per no-op key, an
     error for a late failure; that its checkpoint (a local one) and the
-    folders of the ``splits`` it reads exist (by default test, or for ``training`` train and val); for
-    ``training``, also that the ImageNet init file exists."""
+    folders of the ``splits`` it reads exist (by default test, or for
+    ``training`` train and val); for ``training``, also that the ImageNet
+    init file exists."""
     if {'-h', '--help'} & set(argv):
         return
     parser = parser or mmseg_tool_parser('Run a tool')

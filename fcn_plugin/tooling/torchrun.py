@@ -1,4 +1,4 @@
-"""torchrun (``python -m torch.distributed.run``) with its failures on one line.
+"""torchrun (``python -m torch.distributed.run``), its failures on one line.
 
 When a task of a launch fails, torchrun ends in a traceback of its own
 (``ChildFailedError``, with a table of the failed ranks) below the task's
