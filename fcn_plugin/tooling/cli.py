@@ -158,8 +158,9 @@ def check_user_options(argv, training=False, parser=None, splits=None):
             "fcn_r101_voc_321.py'] (configs/fcn_r101_voc_321.py in a "
             'clone), and overrides what it changes.')
     checkpoint = getattr(args, 'checkpoint', None)
-    if checkpoint and '://' not in checkpoint and not osp.isfile(checkpoint):
-        raise UserInputError(f'checkpoint not found: {checkpoint}.')
+    if checkpoint and '://' not in checkpoint:  # a URL: mmengine fetches it
+        from ..weights.io import require_file
+        require_file(checkpoint)
     if training:
         check_config_dump(args.config, args.work_dir or cfg.get('work_dir'))
         from ..weights.imagenet_init import check_init_file

@@ -22,19 +22,7 @@ import runpy
 import sys
 
 from .cli import check_user_options, user_errors
-
-
-def without_launcher(argv):
-    """``argv`` less its ``--launcher X`` / ``--launcher=X``."""
-    kept, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == '--launcher':
-            skip = True
-        elif not arg.startswith('--launcher='):
-            kept.append(arg)
-    return kept
+from .launchers import without_launcher
 
 
 def main(argv):

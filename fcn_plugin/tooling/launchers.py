@@ -41,6 +41,20 @@ def launcher_of(argv):
     return None
 
 
+def without_launcher(argv):
+    """``argv`` less its ``--launcher X`` / ``--launcher=X`` (the spellings
+    :func:`launcher_of` reads)."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == '--launcher':
+            skip = True
+        elif not arg.startswith('--launcher='):
+            kept.append(arg)
+    return kept
+
+
 def check_launcher(launcher):
     """``--launcher slurm``/``mpi`` outside such a job: one line (mmengine
     dies on a ``KeyError`` for the job's environment variable)."""

@@ -8,6 +8,12 @@ from ..errors import UserInputError
 from . import restricted_unpickler
 
 
+def require_file(path, what='checkpoint', hint=''):
+    """A :class:`UserInputError` naming ``path`` unless it is a file."""
+    if not osp.isfile(path):
+        raise UserInputError(f'{what} not found: {path}. {hint}'.strip())
+
+
 def load_checkpoint_file(path, what='checkpoint', hint='', map_location='cpu'):
     """``torch.load`` a checkpoint through :mod:`.restricted_unpickler`:
     tensors, containers and what mmengine stores, never code.
@@ -16,8 +22,7 @@ def load_checkpoint_file(path, what='checkpoint', hint='', map_location='cpu'):
         UserInputError: the file is missing, unreadable, or holds Python
             objects other than those (message names the file).
     """
-    if not osp.isfile(path):
-        raise UserInputError(f'{what} not found: {path}. {hint}'.strip())
+    require_file(path, what, hint)
     try:
         checkpoint = torch.load(path, map_location=map_location,
                                 weights_only=False,
