@@ -23,8 +23,8 @@ SMALL = ['train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
          'default_hooks.logger.interval=1']
 
 
-def _launch(script, *args, cwd, port, **popen):
-    env = dict(os.environ, PYTHON=sys.executable, PORT=port,
+def _launch(script, *args, cwd, port, python=sys.executable, **popen):
+    env = dict(os.environ, PYTHON=python, PORT=port,
                OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')
     command = ['bash', os.path.join(REPO, 'tools', script), *args]
     if popen:
@@ -51,6 +51,52 @@ def test_dist_train_bad_arguments_are_one_line_before_any_task(
         and message in out.stderr, out.stderr
     assert out.stdout == ''
     assert os.listdir(tmp_path) == []  # no task started: no work dir
+
+
+@pytest.fixture(scope='module')
+def bare_python(tmp_path_factory):
+    """A real Python 3 without the stack: a new venv's interpreter."""
+    venv = tmp_path_factory.mktemp('bare-venv')
+    subprocess.run([sys.executable, '-m', 'venv', '--without-pip', str(venv)],
+                   check=True)
+    return str(venv / 'bin' / 'python')
+
+
+@pytest.mark.parametrize('script', ['dist_train.sh', 'slurm_train.sh'])
+def test_a_python_without_the_stack_is_one_line(tmp_path, bare_python,
+                                                script):
+    """PYTHON (default: the `python` on PATH) is what every task runs; one
+    without torch, or none at all, is named once, before anything starts
+    (not a ModuleNotFoundError traceback from each task). srun and sinfo
+    are stand-ins here that would print that they ran."""
+    fake = tmp_path / 'bin'
+    fake.mkdir()
+    (fake / 'srun').write_text('#!/bin/sh\necho "srun $*"\n')
+    (fake / 'sinfo').write_text('#!/bin/sh\necho "2|(null)"\n')
+    for name in ('srun', 'sinfo', 'sbatch', 'scontrol'):
+        (fake / name).touch()
+        (fake / name).chmod(0o755)
+    work = tmp_path / 'work'
+    work.mkdir()
+    args = (['debug', 'fcn'] if script.startswith('slurm') else []) + [CONFIG]
+    args += ['2'] if script.startswith('dist') else []
+    path = f'{fake}:{os.environ["PATH"]}'
+    for python, message in [
+            (bare_python, f'error: PYTHON={bare_python} ({bare_python}) '
+             'cannot import torch, mmseg, fcn_plugin; activate the '
+             'environment fcn_plugin is installed in, or set PYTHON'),
+            ('no-such-python', 'error: PYTHON=no-such-python is not a '
+             'command here; activate the environment')]:
+        out = subprocess.run(
+            ['bash', os.path.join(REPO, 'tools', script), *args], cwd=work,
+            env=dict(os.environ, PATH=path, PYTHON=python, GPUS='2',
+                     GPUS_PER_NODE='0', CPUS_PER_TASK='1'),
+            capture_output=True, text=True, timeout=120)
+        assert out.returncode == 1, out.stderr
+        assert out.stderr.count('\n') == 1 and out.stderr.startswith(
+            message), out.stderr
+        assert out.stdout == ''  # srun did not run
+    assert os.listdir(work) == []
 
 
 def test_dist_test_missing_checkpoint_is_one_line(tmp_path, voc_root):

@@ -321,14 +321,17 @@ def test_slurm_scripts_call_srun_with_our_tools(tmp_path, voc_root,
     fake.mkdir()
     (fake / 'srun').write_text('#!/bin/sh\necho "srun $*"\n')
     (fake / 'sinfo').write_text('#!/bin/sh\necho "40|gpu:8(S:0-1)"\n')
-    # an interpreter of the user's choosing, here a stand-in that only
-    # reports being run (the real one is checked above)
-    (fake / 'python3.12').write_text('#!/bin/sh\necho "python3.12 $*"\n')
+    # an interpreter of the user's choosing: the test's own, through a
+    # stand-in that records how it is run
+    (fake / 'python3.12').write_text(
+        f'#!/bin/sh\necho "$*" >> {tmp_path}/python3.12.log\n'
+        f'exec {sys.executable} "$@"\n')
     for name in ('srun', 'sinfo', 'sbatch', 'scontrol', 'python3.12'):
         (fake / name).touch()
         (fake / name).chmod(0o755)
-    env = dict(os.environ, PATH=f'{fake}:{os.environ["PATH"]}', GPUS='16',
-               GPUS_PER_NODE='8')
+    # `python` is the test's own, as in the user's activated venv
+    env = dict(os.environ, GPUS='16', GPUS_PER_NODE='8', PATH=os.pathsep.join(
+        [str(fake), os.path.dirname(sys.executable), os.environ['PATH']]))
     env.pop('PYTHON', None)  # `make test PYTHON=...` exports it
     options = ['--cfg-options', 'model.backbone.init_cfg=None',
                *data_root_options(voc_root), 'randomness.seed=0']
@@ -348,8 +351,9 @@ def test_slurm_scripts_call_srun_with_our_tools(tmp_path, voc_root,
         in test
     assert 'python -u ' in test
     chosen = subprocess.run(
-        ['bash', 'tools/slurm_test.sh', 'gpu', 'fcn', CONFIG, tiny_checkpoint],
-        cwd=REPO, env=dict(env, PYTHON='python3.12'), capture_output=True,
+        ['bash', 'tools/slurm_test.sh', 'gpu', 'fcn', CONFIG, tiny_checkpoint,
+         *options], cwd=REPO, env=dict(env, PYTHON='python3.12'), capture_output=True,
         text=True, check=True).stdout
-    assert 'python3.12 -m fcn_plugin.tooling.launch_check' in chosen
     assert 'python3.12 -u ' in chosen
+    assert '-m fcn_plugin.tooling.launch_check' in (
+        tmp_path / 'python3.12.log').read_text()

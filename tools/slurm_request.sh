@@ -7,15 +7,14 @@
 #   PYTHON         the interpreter on the nodes (default python)
 # check_request PARTITION sets REQUEST (the srun/sbatch resource options) or
 # ends in one "error:" line naming the variable to change, exit 1.
-# check_arguments TOOL [args] checks the tool's arguments once, with PYTHON
-# here, before anything is queued (fcn_plugin.tooling.launch_check): a bad
-# one is one line, not one per task after a wait in the queue.
+# check_launch TOOL [args] (tools/launch_check.sh) checks PYTHON and the
+# tool's arguments once, here, before anything is queued: a bad one is one
+# line, not one per task after a wait in the queue.
+source "$(dirname "${BASH_SOURCE[0]}")/launch_check.sh"
 fail() { echo "error: $*" >&2; exit 1; }
 GPUS=${GPUS:-4}
 GPUS_PER_NODE=${GPUS_PER_NODE:-4}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
-PYTHON=${PYTHON:-python}
-TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 check_request() {
     local partition=$1 name command nodes most
@@ -51,11 +50,4 @@ check_request() {
     [ "$CPUS_PER_TASK" -le "$most" ] || fail "CPUS_PER_TASK=$CPUS_PER_TASK," \
         "but the nodes of partition $partition have at most $most CPUs; set" \
         "CPUS_PER_TASK=$most or less"
-}
-
-check_arguments() {
-    local tool=$1
-    shift
-    "$PYTHON" -m fcn_plugin.tooling.launch_check "$TOOLS/$tool" "$@" \
-        || exit $?
 }

@@ -4,7 +4,7 @@
 # GPUS, GPUS_PER_NODE, CPUS_PER_TASK and PYTHON as in mmseg (slurm_request.sh);
 # SRUN_ARGS: more srun options, e.g. "--time=12:00:00". Inside a batch job
 # (tools/slurm_submit.sh) it runs as a step of that job. The tool's
-# arguments are checked here first (check_arguments), once.
+# arguments are checked here first (check_launch), once.
 set -euo pipefail
 source "$(dirname "$0")/slurm_request.sh"
 [ $# -ge 3 ] || fail "usage: $0 PARTITION JOB_NAME TOOL [TOOL args]"
@@ -13,7 +13,7 @@ JOB_NAME=$2
 TOOL=$3
 shift 3
 check_request "$PARTITION"
-check_arguments "$TOOL" "$@"
+check_launch "$TOOL" "$@"
 if [ "$GPUS_PER_NODE" -eq 0 ]; then
     # a CPU task computes with its cores (mmengine's DDP default: 1 thread)
     export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$CPUS_PER_TASK}

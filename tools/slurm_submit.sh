@@ -15,7 +15,7 @@ PARTITION=$1
 JOB_NAME=$2
 shift 2
 check_request "$PARTITION"
-check_arguments train.py "$@"
+check_launch train.py "$@"
 # shellcheck disable=SC2086  # SBATCH_ARGS holds several arguments
 if ! submitted=$(sbatch --parsable -p "$PARTITION" --job-name="$JOB_NAME" \
         "${REQUEST[@]}" --export=ALL,FCN_TOOLS="$TOOLS" ${SBATCH_ARGS:-} \
