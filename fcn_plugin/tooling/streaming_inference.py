@@ -115,8 +115,10 @@ class StreamingSegmenter:
 
     @staticmethod
     def default_threads():
-        """Decoding (and writing) threads: the cores, 2 to 8."""
-        return max(2, min(8, os.cpu_count() or 2))
+        """Decoding (and writing) threads: the cores this process may use
+        (a SLURM task's, not the node's), 2 to 8."""
+        from ..engine.concise_console_runner import usable_cores
+        return max(2, min(8, usable_cores()))
 
     def outputs(self, path):
         """The files input ``path`` gets: class map, and overlay unless

@@ -8,7 +8,6 @@ DataLoader over generated data in the real layout (``loader``; Cityscapes
 from the half-resolution copy). :data:`FAST_PATHS` are the options of the
 README's "Training fast paths", as ``--cfg-options`` keys.
 """
-import os
 import os.path as osp
 import subprocess
 import sys
@@ -81,9 +80,9 @@ def build_loader(cfg, batch, data_root, workers=None):
     core unless ``workers`` says otherwise."""
     from mmengine.runner import Runner
 
-    from ..engine.concise_console_runner import fit_loaders
+    from ..engine.concise_console_runner import fit_loaders, usable_cores
     loader_cfg = cfg.train_dataloader
-    loader_cfg.update(batch_size=batch, num_workers=workers or os.cpu_count())
+    loader_cfg.update(batch_size=batch, num_workers=workers or usable_cores())
     loader_cfg.dataset.data_root = data_root
     fit_loaders({'train_dataloader': loader_cfg}, loader_cfg.num_workers)
     return Runner.build_dataloader(loader_cfg, seed=0)

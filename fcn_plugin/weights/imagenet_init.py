@@ -11,13 +11,12 @@ Training from scratch is explicit: ``--cfg-options model.backbone.init_cfg=None`
 A missing file, missing keys or wrong shapes stop with a message, never
 silently leaving random weights.
 """
-import os
 
 from mmengine.logging import print_log
 from mmengine.registry import WEIGHT_INITIALIZERS
 
 from ..errors import UserInputError
-from .io import load_checkpoint_file, state_dict_mismatch
+from .io import load_checkpoint_file, require_file, state_dict_mismatch
 
 TORCHVISION_URL = 'https://download.pytorch.org/models/resnet101-5d3b4d8f.pth'
 MISSING_HINT = (
@@ -34,10 +33,8 @@ def check_init_file(cfg):
     init_cfg = cfg.get('model', {}).get('backbone', {}).get('init_cfg')
     if isinstance(init_cfg, dict) and init_cfg.get('type') == \
             'ImageNetPretrained':
-        path = str(init_cfg.get('checkpoint', ''))
-        if not os.path.isfile(path):
-            raise UserInputError(
-                f'ImageNet checkpoint not found: {path}. {MISSING_HINT}')
+        require_file(str(init_cfg.get('checkpoint', '')),
+                     'ImageNet checkpoint', MISSING_HINT)
 
 
 def _backbone_weights(checkpoint):
