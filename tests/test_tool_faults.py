@@ -52,11 +52,19 @@ def _group_alive(pgid):
     return True
 
 
+def _at_a_terminal():
+    """Ctrl-C's default action, as at a terminal: a test runner started in
+    the background by a shell (`cmd &`) ignores SIGINT, and so, inherited
+    through exec, would the tool."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(tool, *args):
     return subprocess.Popen(
         [sys.executable, os.path.join(REPO, 'tools', tool), *args],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True, env=dict(os.environ, PYTHONUNBUFFERED='1'))
+        start_new_session=True, preexec_fn=_at_a_terminal,
+        env=dict(os.environ, PYTHONUNBUFFERED='1'))
 
 
 def _once_working(proc, marker):
