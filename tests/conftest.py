@@ -3,6 +3,7 @@ the plugin installed from its wheel."""
 import os
 import os.path as osp
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -34,6 +35,19 @@ def run_tool(*args, check=True, timeout=900, env=None, cwd=REPO):
         raise AssertionError(f'{args} exited {proc.returncode}:\n'
                              f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
     return proc
+
+
+def started_at_a_terminal(ignoring=()):
+    """A ``preexec_fn``: the child starts with Ctrl-C's and hang-up's
+    default actions, as a command typed at a terminal (a test runner started
+    in the background or under ``nohup`` ignores them, and so, inherited
+    through exec, would the tool), except those in ``ignoring`` (``nohup``
+    starts its command ignoring SIGHUP)."""
+    def start():
+        for signum in (signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN if signum in ignoring
+                          else signal.SIG_DFL)
+    return start
 
 
 def data_root_options(root, splits=('train', 'val', 'test')):

@@ -12,7 +12,8 @@ import time
 
 import pytest
 import torch
-from conftest import REPO, TINY_MODEL, config, data_root_options, run_tool
+from conftest import (REPO, TINY_MODEL, config, data_root_options, run_tool,
+                      started_at_a_terminal)
 
 from fcn_plugin.weights import load_checkpoint_file
 
@@ -244,12 +245,16 @@ def test_sigterm_in_testing_stops_at_the_next_image(tmp_path, voc_root,
     assert 'Traceback' not in log and 'mIoU' not in log
 
 
-@pytest.mark.parametrize('name', ['SIGTERM', 'SIGHUP'])
+@pytest.mark.parametrize('name, ignored', [('SIGTERM', ()), ('SIGHUP', ()),
+                                           ('SIGHUP', ('SIGHUP',))])
 def test_signal_to_the_process_group_with_workers(tmp_path, voc_root,
-                                                  uninterrupted, name):
+                                                  uninterrupted, name,
+                                                  ignored):
     """A scheduler (SIGTERM) or a closed terminal (SIGHUP) signals every
     process of the job: the DataLoader workers die or ignore it, the main
-    process still checkpoints the iteration it ran."""
+    process still checkpoints the iteration it ran. Under ``nohup``
+    (started ignoring SIGHUP) a closed terminal changes nothing: the run
+    trains to its end."""
     term = _test_config(tmp_path, 'group', [
         "dict(type='SignalDuringIteration', iteration=3, group=True, "
         f"signum={name!r})"])
@@ -258,11 +263,19 @@ def test_signal_to_the_process_group_with_workers(tmp_path, voc_root,
          str(tmp_path / 'runs/run'), '--cfg-options',
          *_options(voc_root, workers=2)], cwd=REPO,
         env=dict(os.environ, **_env(tmp_path, 'run')), capture_output=True,
-        text=True, timeout=600, start_new_session=True)
+        text=True, timeout=600, start_new_session=True,
+        preexec_fn=started_at_a_terminal(
+            [getattr(signal, s) for s in ignored]))
     log = proc.stdout + proc.stderr
+    assert 'Traceback' not in log
+    if ignored:
+        assert proc.returncode == 0, log[-3000:]
+        assert 'stopped after' not in log
+        _assert_same_weights(tmp_path / f'runs/run/iter_{MAX_ITERS}.pth',
+                             uninterrupted['weights'])
+        return
     assert proc.returncode == 128 + getattr(signal, name), log[-3000:]
     assert f'{name}: stopped after iteration 3' in log, log[-3000:]
-    assert 'Traceback' not in log
     resumed = _train(tmp_path, voc_root, 'run', _test_config(tmp_path, 'r'),
                      '--resume')
     assert resumed.returncode == 0, resumed.stderr[-3000:]

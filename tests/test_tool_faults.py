@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pytest
 from conftest import (REPO, TINY_MODEL, config, data_root_options,
-                      run_tool)
+                      run_tool, started_at_a_terminal)
 
 ROW = config('fcn_r101_voc_321_fp32.py')
 
@@ -52,18 +52,11 @@ def _group_alive(pgid):
     return True
 
 
-def _at_a_terminal():
-    """Ctrl-C's default action, as at a terminal: a test runner started in
-    the background by a shell (`cmd &`) ignores SIGINT, and so, inherited
-    through exec, would the tool."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def _start(tool, *args):
     return subprocess.Popen(
         [sys.executable, os.path.join(REPO, 'tools', tool), *args],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True, preexec_fn=_at_a_terminal,
+        start_new_session=True, preexec_fn=started_at_a_terminal(),
         env=dict(os.environ, PYTHONUNBUFFERED='1'))
 
 

@@ -9,7 +9,9 @@ the same iteration under ``dist_train.sh``), a checkpoint of that iteration
 is written through the run's ``CheckpointHook`` and the process exits with
 one line and code 128 + signal number. ``--resume`` then continues exactly.
 A second signal is not caught: Ctrl-C twice still stops at once (the tools
-then print one line, exit 130: :func:`fcn_plugin.errors.interrupted`).
+then print one line, exit 130: :func:`fcn_plugin.errors.interrupted`). A
+signal the process was started ignoring stays ignored: under ``nohup`` a
+closed terminal's SIGHUP does not stop the run.
 
 A signal during a validation (VOC val: 1,449 images, minutes on a GPU, an
 hour on a CPU; SLURM kills 30 s after its SIGTERM) stops it at its next
@@ -152,8 +154,12 @@ class PreemptionHook(Hook):
         self._restore()
 
     def _install(self):
+        """Take the stop signals, except those this process was started
+        ignoring: ``nohup`` ignores SIGHUP (a closed terminal must not stop
+        the run), a shell's background job SIGINT; they stay ignored."""
         for signum in STOP_SIGNALS:
-            self._previous[signum] = signal.signal(signum, self._note)
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                self._previous[signum] = signal.signal(signum, self._note)
 
     def _restore(self):
         for signum, handler in self._previous.items():
