@@ -50,6 +50,20 @@ def started_at_a_terminal(ignoring=()):
     return start
 
 
+def stand_in_slurm(folder, node='2|(null)', **more):
+    """SLURM's commands as stand-ins in a new ``folder`` (for a PATH): srun
+    prints what it gets, sinfo one kind of node (``node``: "CPUs|generic
+    resources"), sbatch and scontrol do nothing; ``more``: other commands,
+    by name, with their script text."""
+    folder.mkdir()
+    scripts = dict(srun='echo "srun $*"', sinfo=f'echo "{node}"', sbatch='',
+                   scontrol='', **more)
+    for name, text in scripts.items():
+        (folder / name).write_text(f'#!/bin/sh\n{text}\n')
+        (folder / name).chmod(0o755)
+    return str(folder)
+
+
 def data_root_options(root, splits=('train', 'val', 'test')):
     return [f'{s}_dataloader.dataset.data_root={root}' for s in splits]
 

@@ -11,7 +11,8 @@ import sys
 import time
 
 import pytest
-from conftest import REPO, TINY_MODEL, config, data_root_options
+from conftest import (REPO, TINY_MODEL, config, data_root_options,
+                      stand_in_slurm)
 
 from fcn_plugin.tooling.synthetic_data import make_voc_sample
 
@@ -69,18 +70,12 @@ def test_a_python_without_the_stack_is_one_line(tmp_path, bare_python,
     without torch, or none at all, is named once, before anything starts
     (not a ModuleNotFoundError traceback from each task). srun and sinfo
     are stand-ins here that would print that they ran."""
-    fake = tmp_path / 'bin'
-    fake.mkdir()
-    (fake / 'srun').write_text('#!/bin/sh\necho "srun $*"\n')
-    (fake / 'sinfo').write_text('#!/bin/sh\necho "2|(null)"\n')
-    for name in ('srun', 'sinfo', 'sbatch', 'scontrol'):
-        (fake / name).touch()
-        (fake / name).chmod(0o755)
+    fake = stand_in_slurm(tmp_path / 'bin')
     work = tmp_path / 'work'
     work.mkdir()
     args = (['debug', 'fcn'] if script.startswith('slurm') else []) + [CONFIG]
     args += ['2'] if script.startswith('dist') else []
-    path = f'{fake}:{os.environ["PATH"]}'
+    path = os.pathsep.join([fake, os.environ['PATH']])
     for python, message in [
             (bare_python, f'error: PYTHON={bare_python} ({bare_python}) '
              'cannot import torch, mmseg, fcn_plugin; activate the '

@@ -13,7 +13,7 @@ import time
 import pytest
 import torch
 from conftest import (REPO, TINY_MODEL, config, data_root_options, run_tool,
-                      started_at_a_terminal)
+                      stand_in_slurm, started_at_a_terminal)
 
 from fcn_plugin.weights import load_checkpoint_file
 
@@ -330,21 +330,14 @@ def test_slurm_scripts_call_srun_with_our_tools(tmp_path, voc_root,
     they get and a node of 40 CPUs and 8 GPUs; tests/test_slurm.py runs the
     scripts on a real cluster's CPU partition). The arguments are real (the
     scripts check them with PYTHON before srun)."""
-    fake = tmp_path / 'bin'
-    fake.mkdir()
-    (fake / 'srun').write_text('#!/bin/sh\necho "srun $*"\n')
-    (fake / 'sinfo').write_text('#!/bin/sh\necho "40|gpu:8(S:0-1)"\n')
     # an interpreter of the user's choosing: the test's own, through a
     # stand-in that records how it is run
-    (fake / 'python3.12').write_text(
-        f'#!/bin/sh\necho "$*" >> {tmp_path}/python3.12.log\n'
-        f'exec {sys.executable} "$@"\n')
-    for name in ('srun', 'sinfo', 'sbatch', 'scontrol', 'python3.12'):
-        (fake / name).touch()
-        (fake / name).chmod(0o755)
+    fake = stand_in_slurm(tmp_path / 'bin', '40|gpu:8(S:0-1)', **{
+        'python3.12': f'echo "$*" >> {tmp_path}/python3.12.log\n'
+                      f'exec {sys.executable} "$@"'})
     # `python` is the test's own, as in the user's activated venv
     env = dict(os.environ, GPUS='16', GPUS_PER_NODE='8', PATH=os.pathsep.join(
-        [str(fake), os.path.dirname(sys.executable), os.environ['PATH']]))
+        [fake, os.path.dirname(sys.executable), os.environ['PATH']]))
     env.pop('PYTHON', None)  # `make test PYTHON=...` exports it
     options = ['--cfg-options', 'model.backbone.init_cfg=None',
                *data_root_options(voc_root), 'randomness.seed=0']

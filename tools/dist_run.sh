@@ -7,14 +7,13 @@
 # per task), and a failed task ends the launch in one line, not in torchrun's
 # traceback (fcn_plugin.tooling.torchrun).
 set -euo pipefail
-fail() { echo "error: $*" >&2; exit 1; }
+source "$(dirname "$0")/launch_check.sh"  # check_launch, fail
 [ $# -ge 2 ] || fail "usage: $0 GPUS TOOL [TOOL args]"
 GPUS=$1
 TOOL=$2
 shift 2
 [[ $GPUS =~ ^[0-9]+$ ]] && [ "$GPUS" -ge 1 ] || fail "GPUS=$GPUS: give" \
     "the number of processes to start on this machine (one per GPU), 1 or more"
-source "$(dirname "$0")/launch_check.sh"
 check_launch "$TOOL" "$@"
 exec "$PYTHON" -m fcn_plugin.tooling.torchrun \
     --nnodes="${NNODES:-1}" --node_rank="${NODE_RANK:-0}" \

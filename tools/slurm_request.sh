@@ -10,8 +10,7 @@
 # check_launch TOOL [args] (tools/launch_check.sh) checks PYTHON and the
 # tool's arguments once, here, before anything is queued: a bad one is one
 # line, not one per task after a wait in the queue.
-source "$(dirname "${BASH_SOURCE[0]}")/launch_check.sh"
-fail() { echo "error: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/launch_check.sh"  # and fail
 GPUS=${GPUS:-4}
 GPUS_PER_NODE=${GPUS_PER_NODE:-4}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
