@@ -30,6 +30,7 @@ sys.path.insert(0, REPO)
 
 from fcn_plugin.tooling.arguments import (  # noqa: E402
     ToolParser, positive_number, whole_number)
+from fcn_plugin.tooling.cli import user_errors  # noqa: E402
 from fcn_plugin.tooling.builder import load_config  # noqa: E402
 from fcn_plugin.datasets import SampleKey  # noqa: E402
 from fcn_plugin.tooling.synthetic_data import (make_cityscapes_sample,  # noqa: E402
@@ -245,4 +246,5 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    with user_errors():
+        sys.exit(main())

@@ -39,6 +39,7 @@ from conftest import TINY_MODEL  # noqa: E402
 
 from fcn_plugin.tooling.arguments import (  # noqa: E402
     DEVICE_HELP, ToolParser, default_device, whole_number)
+from fcn_plugin.tooling.cli import user_errors  # noqa: E402
 from fcn_plugin.tooling.synthetic_data import draw_sample  # noqa: E402
 
 CASES = [  # (name, config, image (h, w), suffix, size the model sees)
@@ -148,4 +149,5 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    with user_errors():
+        sys.exit(main())

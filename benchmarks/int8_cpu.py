@@ -28,6 +28,7 @@ from conftest import TINY_MODEL  # noqa: E402
 
 from fcn_plugin.tooling.arguments import (  # noqa: E402
     ToolParser, whole_number)
+from fcn_plugin.tooling.cli import user_errors  # noqa: E402
 from fcn_plugin.tooling import benchmark as bm  # noqa: E402
 from fcn_plugin.tooling.builder import build_segmentor, load_config  # noqa: E402
 from fcn_plugin.deploy import int8, onnx_export  # noqa: E402
@@ -106,4 +107,5 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    with user_errors():
+        sys.exit(main())

@@ -27,6 +27,7 @@ from conftest import TINY_MODEL  # noqa: E402
 
 from fcn_plugin.tooling.arguments import (  # noqa: E402
     ToolParser, whole_number)
+from fcn_plugin.tooling.cli import user_errors  # noqa: E402
 from fcn_plugin.tooling.benchmark import checkpoint_at  # noqa: E402
 from fcn_plugin.tooling.synthetic_data import make_voc_sample  # noqa: E402
 
@@ -82,4 +83,5 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    with user_errors():
+        sys.exit(main())

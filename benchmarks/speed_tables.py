@@ -22,6 +22,7 @@ from reference_fcn import ReferenceFCN, randomize_  # noqa: E402
 
 from fcn_plugin.tooling.arguments import (  # noqa: E402
     DEVICE_HELP, ToolParser, default_device, whole_number)
+from fcn_plugin.tooling.cli import user_errors  # noqa: E402
 from fcn_plugin.tooling import benchmark as bm  # noqa: E402
 from fcn_plugin.weights import convert_fcn_state_dict  # noqa: E402
 from fcn_plugin.tooling.builder import build_segmentor, load_config  # noqa
@@ -172,4 +173,5 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    with user_errors():
+        sys.exit(main())

@@ -24,6 +24,7 @@ import torch
 
 from fcn_plugin.tooling.arguments import (  # noqa: E402
     ToolParser, default_device, whole_number)
+from fcn_plugin.tooling.cli import user_errors  # noqa: E402
 from fcn_plugin.tooling import benchmark as bm
 from fcn_plugin.tooling import train_benchmark as tb
 from fcn_plugin.tooling.builder import load_config
@@ -108,4 +109,5 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    with user_errors():
+        sys.exit(main())

@@ -262,7 +262,7 @@ def test_reproduce_table_on_slurm_and_a_rerun_trains_nothing(
     command = ['tools/reproduce_table.py', 'fcn_r101_voc_321_fp32', '--runs',
                '2', '--work-root', str(tmp_path / 'table'), '--slurm',
                'debug', '--cfg-options', *options, 'train_cfg.max_iters=2',
-               'train_cfg.val_interval=1']
+               'train_cfg.val_interval=1', 'optim_wrapper.optimizer.lr=0.05']
     env = {**slurm, 'GPUS': '1', 'GPUS_PER_NODE': '0', 'CPUS_PER_TASK': '1',
            'FCN_SLURM_POLL_S': '1', 'PYTHON': sys.executable}
     first = run_tool(*command, env=env, timeout=900)
@@ -274,6 +274,7 @@ def test_reproduce_table_on_slurm_and_a_rerun_trains_nothing(
                          f'run{k}' / os.path.basename(run['checkpoint']),
                          voc_root) for k, run in enumerate(row['runs'], 1)]
     assert [run['miou'] for run in row['runs']] == own
+    assert 0 < own[0] != own[1] > 0, own  # lr 0.05: the seeds score apart
     assert row['miou_avg'] == round(sum(own) / 2, 2)
     assert row['miou_best'] == max(own)
     assert [run['seed'] for run in row['runs']] == [0, 1]

@@ -8,9 +8,13 @@ them (a new tool is covered without a new test):
   holding the input) ends in one ``error:`` line, exit 1, with every input's
   bytes unchanged and nothing written;
 - every count, size and switch argument refuses a value out of its range
-  with one line naming the option.
+  with one line naming the option;
+- each runs its work inside ``cli.user_errors`` (a user error, Ctrl-C,
+  SIGTERM or SIGHUP: one line, exit 1 or 128 + signal; tested with the
+  faults themselves in test_tool_faults.py, test_resume.py and others).
 """
 import argparse
+import ast
 import functools
 import glob
 import os
@@ -35,6 +39,28 @@ def parser_of(tool):
     parser = module['build_parser']()
     assert isinstance(parser, ToolParser), tool
     return parser
+
+
+def _main_block(tool):
+    """The statements of the tool's ``if __name__ == '__main__':``."""
+    with open(os.path.join(REPO, tool)) as f:
+        module = ast.parse(f.read())
+    blocks = [node.body for node in module.body if isinstance(node, ast.If)
+              and ast.unparse(node.test) == "__name__ == '__main__'"]
+    assert len(blocks) == 1, f"{tool}: no if __name__ == '__main__': block"
+    return blocks[0]
+
+
+def test_every_tool_runs_inside_user_errors():
+    """Each statement of each tool's main block is ``with user_errors():``
+    or a call of ``run_mmseg_tool`` (which enters it): nothing a tool does
+    is outside the one place where errors and signals become one line."""
+    for tool in TOOLS:
+        for statement in _main_block(tool):
+            text = ast.unparse(statement)
+            assert text.startswith('with user_errors():') or (
+                isinstance(statement, ast.Expr) and
+                'run_mmseg_tool(' in text), f'{tool}: {text}'
 
 
 def _positionals(parser):

@@ -19,6 +19,7 @@ import subprocess
 import sys
 
 from fcn_plugin.tooling.arguments import ToolParser, whole_number
+from fcn_plugin.tooling.cli import user_errors
 from fcn_plugin.tooling.output_files import StagedOutput, write_image
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -122,7 +123,9 @@ def main():
     make_voc_sample(osp.dirname(data_root), num_train=48, num_val=8)
 
     train_dir = osp.join(work_dir, 'train')
-    shutil.rmtree(train_dir, ignore_errors=True)  # one run, one best file
+    if osp.isdir(train_dir):  # one run, one best file
+        print(f'replacing the earlier demo training in {train_dir}')
+        shutil.rmtree(train_dir)
     roots = [f'{s}_dataloader.dataset.data_root={data_root}'
              for s in ('train', 'val', 'test')]
     print(f'\n[2/4] training {args.iters} iterations on the CPU')
@@ -160,4 +163,5 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    with user_errors():
+        sys.exit(main())

@@ -54,7 +54,8 @@ def build_parser():
     parser.add_argument('--skip-existing', action='store_true',
                         help='leave out images whose outputs are already in '
                         '--out (a rerun continues)')
-    parser.add_argument('--opacity', type=fraction, default=0.5)
+    parser.add_argument('--opacity', type=fraction, default=0.5,
+                        help="the overlay's opacity, 0 to 1 (mmseg's)")
     overlays = parser.add_mutually_exclusive_group()
     overlays.add_argument('--no-overlay', action='store_true',
                           help='write the class maps only (fastest)')

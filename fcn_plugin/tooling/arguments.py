@@ -111,13 +111,25 @@ def workers_option(parser, what='processes'):
                         help=f'{what} (at most one per core and per file)')
 
 
+class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """argparse's help with each option's default, except where there is
+    none to offer: a required option, an option that is off or unset unless
+    given (``None``/``False``, which typed back would not parse), or a help
+    text that states its default itself."""
+
+    def _get_help_string(self, action):
+        if action.required or action.default in (None, False) or \
+                'default' in action.help:
+            return action.help
+        return super()._get_help_string(action)
+
+
 class ToolParser(argparse.ArgumentParser):
     """``argparse.ArgumentParser`` with the tools' contract (module
     docstring): one-line errors, declared inputs and outputs, checked."""
 
     def __init__(self, description=None, **kwargs):
-        kwargs.setdefault('formatter_class',
-                          argparse.ArgumentDefaultsHelpFormatter)
+        kwargs.setdefault('formatter_class', DefaultsHelpFormatter)
         super().__init__(description=description, **kwargs)
         self.inputs = []   # (dest, kind) of the arguments the tool reads
         self.outputs = []  # (dest, kind) of those it writes
